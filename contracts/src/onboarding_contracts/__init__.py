@@ -1,0 +1,39 @@
+"""Event contracts of the onboarding platform.
+
+Other products depend on this package alone: the envelope every event travels in, one model
+per event type, the topics they are published on and the key each topic is partitioned by.
+"""
+
+from onboarding_contracts.envelope import Envelope, new_event_id
+from onboarding_contracts.events import (
+    EVENT_TYPES,
+    AccountActivated,
+    EnrolmentActivated,
+    EnrolmentCreated,
+    InvitationAccepted,
+    InvitationIssued,
+    NotificationFailed,
+    NotificationSent,
+    RegistrationCompleted,
+    UnknownEventType,
+    parse_event,
+)
+from onboarding_contracts.topics import Topic, topic_of
+
+__all__ = [
+    "EVENT_TYPES",
+    "AccountActivated",
+    "EnrolmentActivated",
+    "EnrolmentCreated",
+    "Envelope",
+    "InvitationAccepted",
+    "InvitationIssued",
+    "NotificationFailed",
+    "NotificationSent",
+    "RegistrationCompleted",
+    "Topic",
+    "UnknownEventType",
+    "new_event_id",
+    "parse_event",
+    "topic_of",
+]

@@ -1,0 +1,1 @@
+"""Shared kit of the onboarding services: each mechanism is written here once."""

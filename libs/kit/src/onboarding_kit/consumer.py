@@ -1,0 +1,207 @@
+"""Idempotent, at-least-once consumption of onboarding events.
+
+For each batch of records polled from a topic:
+
+1. decode every record; one that cannot be decoded can never succeed and goes straight to
+   the dead-letter topic;
+2. in ONE database transaction, record the batch's event ids in the inbox (those already
+   there are redeliveries and are skipped) and run the handler of each new event;
+3. only when that transaction committed does the subscriber return, and FastStream commits
+   the Kafka offsets (`AckPolicy.NACK_ON_ERROR`): a crash between 2 and 3 redelivers the
+   batch, and the inbox makes the second delivery a no-op.
+
+If the batch transaction fails, the records are retried one by one so a single bad event
+cannot hold back the others: each gets `max_attempts` tries with backoff, then goes to the
+dead-letter topic with the error in its headers, and the partition moves on. A database or
+broker outage is not the event's fault: it is raised, the batch is rewound and retried
+later, and nothing is dead-lettered for it.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from faststream.kafka import KafkaBroker
+from faststream.middlewares import AckPolicy
+from onboarding_contracts import Envelope, UnknownEventType, parse_event, topic_of
+from pydantic import ValidationError
+
+from onboarding_kit.kafka import TopicNames
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[asyncpg.Connection, Any], Awaitable[None]]
+
+# Failures of the infrastructure rather than of the event: never dead-letter for these.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+
+
+@dataclass
+class ConsumerStats:
+    applied: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    dead_lettered: int = 0
+
+
+@dataclass
+class _Decoded:
+    record: ConsumerRecord[bytes, bytes]
+    event: Envelope | None = None
+    error: Exception | None = None
+
+
+@dataclass
+class EventConsumer:
+    """Applies events from Kafka to one service's database, each exactly once."""
+
+    name: str
+    pool: asyncpg.Pool
+    producer: AIOKafkaProducer
+    topics: TopicNames
+    handlers: dict[str, EventHandler]
+    max_attempts: int = 5
+    batch_size: int = 500
+    retry_backoff_s: float = 0.2
+    outage_pause_s: float = 2.0
+    stats: ConsumerStats = field(default_factory=ConsumerStats)
+
+    def subscribe(self, broker: KafkaBroker) -> None:
+        """One subscriber (and consumer group) per topic this consumer has handlers for."""
+        for topic in sorted({str(topic_of(t)) for t in self.handlers}):
+            name = self.topics.name(topic)
+            broker.subscriber(
+                name,
+                group_id=f"{self.name}.{topic}",
+                batch=True,
+                max_records=self.batch_size,
+                auto_offset_reset="earliest",
+                ack_policy=AckPolicy.NACK_ON_ERROR,
+                decoder=_raw_records,
+                title=f"{self.name}:{name}",
+            )(self.consume)
+
+    async def consume(self, records: Any) -> None:
+        await self.process_batch(records)
+
+    async def process_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        decoded = [self._decode(r) for r in records]
+        for item in decoded:
+            if item.error is not None:
+                await self._dead_letter(item.record, item.error, attempts=1)
+        good = [d for d in decoded if d.event is not None]
+        if not good:
+            return
+        try:
+            await self._apply(good)
+        except INFRASTRUCTURE_ERRORS:
+            await self._pause_for_outage()
+            raise
+        except Exception:
+            log.warning("batch failed; retrying its events one by one", exc_info=True)
+            for item in good:
+                await self._apply_with_retries(item)
+
+    async def _apply(self, items: Sequence[_Decoded]) -> None:
+        events = [item.event for item in items if item.event is not None]
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh = {
+                row["event_id"]
+                for row in await conn.fetch(
+                    "INSERT INTO inbox (consumer, event_id) "
+                    "SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id",
+                    self.name,
+                    [e.id for e in events],
+                )
+            }
+            applied = duplicates = ignored = 0
+            for event in events:
+                if event.id not in fresh:
+                    duplicates += 1
+                    continue
+                fresh.discard(event.id)  # the same event twice in one batch counts once
+                handler = self.handlers.get(event.type)
+                if handler is None:
+                    ignored += 1
+                    continue
+                await handler(conn, event)
+                applied += 1
+        self.stats.applied += applied
+        self.stats.duplicates += duplicates
+        self.stats.ignored += ignored
+
+    async def _apply_with_retries(self, item: _Decoded) -> None:
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                await self._apply([item])
+                return
+            except INFRASTRUCTURE_ERRORS:
+                await self._pause_for_outage()
+                raise
+            except Exception as error:
+                if attempt == self.max_attempts:
+                    await self._dead_letter(item.record, error, attempts=attempt)
+                    return
+                await asyncio.sleep(self.retry_backoff_s * 2 ** (attempt - 1))
+
+    async def _pause_for_outage(self) -> None:
+        """The batch will be rewound and fetched again: wait first rather than spin."""
+        log.warning("infrastructure unavailable; the batch will be retried", exc_info=True)
+        await asyncio.sleep(self.outage_pause_s)
+
+    def _decode(self, record: ConsumerRecord[bytes, bytes]) -> _Decoded:
+        try:
+            return _Decoded(record, event=parse_event(record.value or b""))
+        except UnknownEventType as error:
+            # A newer producer's event type: not for this consumer, not an error either.
+            log.info("skipping unknown event type", extra={"error": str(error)})
+            return _Decoded(record)
+        except (ValidationError, ValueError) as error:
+            return _Decoded(record, error=error)
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], error: BaseException, *, attempts: int
+    ) -> None:
+        headers = [
+            *[(k, v) for k, v in record.headers if not k.startswith("dlt.")],
+            ("dlt.error", str(error)[:4000].encode()),
+            ("dlt.error.type", type(error).__name__.encode()),
+            ("dlt.consumer", self.name.encode()),
+            ("dlt.attempts", str(attempts).encode()),
+            ("dlt.original.topic", record.topic.encode()),
+            ("dlt.original.partition", str(record.partition).encode()),
+            ("dlt.original.offset", str(record.offset).encode()),
+        ]
+        original_topic = record.topic.removeprefix(self.topics.prefix)
+        await self.producer.send_and_wait(
+            self.topics.dead_letter(original_topic),
+            value=record.value,
+            key=record.key,
+            headers=headers,
+        )
+        self.stats.dead_lettered += 1
+        log.error(
+            "event dead-lettered",
+            extra={
+                "consumer": self.name,
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "error": str(error),
+            },
+        )
+
+
+async def _raw_records(message: Any) -> Any:
+    """Hand the subscriber the aiokafka records themselves: the kit decodes them."""
+    return message.raw_message

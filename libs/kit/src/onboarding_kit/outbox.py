@@ -1,0 +1,126 @@
+"""Transactional outbox.
+
+`append` writes events in the caller's transaction, so the state change and the events it
+causes commit or vanish together. `OutboxRelay` publishes committed rows to Kafka, keyed by
+the event subject (the aggregate id), and deletes them once the broker acknowledged.
+
+The relay wakes on NOTIFY (sent by `append`, delivered at commit) for low latency, and polls
+as a fallback. Rows are claimed `FOR UPDATE SKIP LOCKED`, so several relays never publish one
+row twice; a row is only taken when no earlier row with the same key is still waiting, so
+one aggregate's events reach Kafka in order even when several relays run.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from onboarding_contracts import Envelope, topic_of
+
+from onboarding_kit.kafka import TopicNames
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "outbox"
+CONTENT_TYPE = b"application/cloudevents+json"
+
+
+async def append(conn: asyncpg.Connection, events: Sequence[Envelope]) -> None:
+    """Add events to the outbox inside the caller's open transaction."""
+    if not events:
+        return
+    await conn.executemany(
+        "INSERT INTO outbox (topic, key, event_id, event_type, payload) "
+        "VALUES ($1, $2, $3, $4, $5)",
+        [(str(topic_of(e.type)), e.subject, e.id, e.type, e.model_dump_json()) for e in events],
+    )
+    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+
+_CLAIM = """
+SELECT o.id, o.topic, o.key, o.event_id, o.event_type, o.payload
+FROM outbox o
+WHERE NOT EXISTS (SELECT 1 FROM outbox e WHERE e.key = o.key AND e.id < o.id)
+ORDER BY o.id
+LIMIT $1
+FOR UPDATE SKIP LOCKED
+"""
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        pool: asyncpg.Pool,
+        dsn: str,
+        producer: AIOKafkaProducer,
+        topics: TopicNames,
+        batch_size: int = 500,
+        poll_interval_s: float = 1.0,
+    ) -> None:
+        self.pool = pool
+        self.dsn = dsn
+        self.producer = producer
+        self.topics = topics
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.published = 0
+        self._wake = asyncio.Event()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of waiting rows; return how many were published."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(_CLAIM, self.batch_size)
+            if not rows:
+                return 0
+            deliveries = [
+                await self.producer.send(
+                    self.topics.name(row["topic"]),
+                    value=row["payload"].encode(),
+                    key=row["key"].encode(),
+                    headers=[
+                        ("content-type", CONTENT_TYPE),
+                        ("ce_id", row["event_id"].encode()),
+                        ("ce_type", row["event_type"].encode()),
+                    ],
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*deliveries)
+            await conn.execute(
+                "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+            )
+        self.published += len(rows)
+        return len(rows)
+
+    async def run(self) -> None:
+        """Publish until cancelled. A broker or database failure is logged and retried."""
+        listener = await self._listen()
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    while await self.publish_pending() == self.batch_size:
+                        pass
+                except Exception:
+                    log.exception("outbox relay failed; retrying")
+                    await asyncio.sleep(self.poll_interval_s)
+                    if listener is None or listener.is_closed():
+                        listener = await self._listen()
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+        finally:
+            if listener is not None and not listener.is_closed():
+                await listener.close()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        try:
+            conn = await asyncpg.connect(self.dsn)
+            await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
+            return conn
+        except (OSError, asyncpg.PostgresError):
+            log.warning("outbox relay cannot LISTEN; polling only until it can")
+            return None

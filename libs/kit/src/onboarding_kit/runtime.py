@@ -1,0 +1,170 @@
+"""One service process: FastAPI routes and FastStream subscribers over one pool.
+
+`ServiceRuntime` is the bootstrap every service shares: it opens the database pool, applies
+the migrations, creates the topics, starts the Kafka producer, the subscribers and the
+outbox relay, and stops them in reverse order. A service's `app.py` only says what is its
+own: its settings, its migrations, its routes and its event handlers.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+
+from onboarding_kit.consumer import EventConsumer, EventHandler
+from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
+from onboarding_kit.kafka import TopicNames, ensure_topics, new_producer
+from onboarding_kit.logs import configure_logging
+from onboarding_kit.outbox import OutboxRelay
+from onboarding_kit.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+HandlersFactory = Callable[["ServiceRuntime"], dict[str, EventHandler]]
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        migrations: Path,
+        handlers: HandlersFactory | None = None,
+        on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
+    ) -> None:
+        self.settings = settings
+        self.migrations = migrations
+        self.handlers_factory = handlers
+        self.on_stop = list(on_stop)
+        self.topics = TopicNames(settings.kafka_topic_prefix)
+        self._pool: asyncpg.Pool | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self.broker: KafkaBroker | None = None
+        self.consumer: EventConsumer | None = None
+        self.relay: OutboxRelay | None = None
+        self._relay_task: asyncio.Task[None] | None = None
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the service has not started")
+        return self._pool
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("the service has not started")
+        return self._producer
+
+    async def start(self) -> None:
+        s = self.settings
+        self._pool = await create_pool(s.database_url, size=s.db_pool_size)
+        async with self.pool.acquire() as conn:
+            await apply_migrations(
+                conn, [("kit", KIT_MIGRATIONS), (s.service_name, self.migrations)]
+            )
+        await ensure_topics(s.kafka_bootstrap_servers, self.topics.all(), s.kafka_partitions)
+        self._producer = new_producer(s.kafka_bootstrap_servers, client_id=s.service_name)
+        await self.producer.start()
+        self.relay = OutboxRelay(
+            pool=self.pool,
+            dsn=s.database_url,
+            producer=self.producer,
+            topics=self.topics,
+            batch_size=s.outbox_batch_size,
+            poll_interval_s=s.outbox_poll_interval_s,
+        )
+        self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        self.broker = KafkaBroker(s.kafka_bootstrap_servers, client_id=s.service_name, logger=log)
+        if self.handlers_factory is not None:
+            self.consumer = EventConsumer(
+                name=s.service_name,
+                pool=self.pool,
+                producer=self.producer,
+                topics=self.topics,
+                handlers=self.handlers_factory(self),
+                max_attempts=s.consumer_max_attempts,
+                batch_size=s.consumer_batch_size,
+            )
+            self.consumer.subscribe(self.broker)
+        await self.broker.start()
+        log.info("service started", extra={"port": s.http_port})
+
+    async def stop(self) -> None:
+        if self.broker is not None:
+            await self.broker.stop()
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+        for close in self.on_stop:
+            await close()
+        if self._producer is not None:
+            await self._producer.stop()
+        if self._pool is not None:
+            await self._pool.close()
+
+    async def readiness(self) -> dict[str, bool]:
+        checks = {"database": False, "broker": False}
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2):
+                checks["database"] = await self.pool.fetchval("SELECT true") is True
+        with contextlib.suppress(Exception):
+            checks["broker"] = self.broker is not None and await self.broker.ping(timeout=2)
+        return checks
+
+    def health_routes(self) -> APIRouter:
+        router = APIRouter(tags=["health"])
+
+        @router.get("/healthz")
+        async def healthz() -> dict[str, str]:
+            """The process is alive."""
+            return {"status": "ok"}
+
+        @router.get("/readyz")
+        async def readyz() -> JSONResponse:
+            """The database and the Kafka broker answer."""
+            checks = await self.readiness()
+            ready = all(checks.values())
+            return JSONResponse(
+                {"status": "ready" if ready else "not ready", "checks": checks},
+                status_code=200 if ready else 503,
+            )
+
+        return router
+
+    def create_app(self, *, title: str, routers: list[APIRouter], **kwargs: Any) -> FastAPI:
+        @asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        app = FastAPI(title=title, lifespan=lifespan, **kwargs)
+        app.include_router(self.health_routes())
+        for router in routers:
+            app.include_router(router)
+        app.state.runtime = self
+        return app
+
+    def serve(self, app: FastAPI) -> None:
+        configure_logging(self.settings.service_name, self.settings.log_level)
+        uvicorn.run(
+            app,
+            host=self.settings.http_host,
+            port=self.settings.http_port,
+            log_config=None,
+            access_log=False,
+        )

@@ -1,0 +1,25 @@
+"""Settings read from the environment (and nothing else), one class per service."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    service_name: str
+    database_url: str = Field(description="postgresql://user:password@host:port/database")
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_prefix: str = Field(
+        default="",
+        description="Prepended to every topic name, so several environments can share a cluster",
+    )
+    kafka_partitions: int = Field(default=6, ge=1)
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    outbox_batch_size: int = Field(default=500, ge=1)
+    outbox_poll_interval_s: float = Field(default=1.0, gt=0)
+    consumer_batch_size: int = Field(default=500, ge=1)
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    db_pool_size: int = Field(default=10, ge=2)

@@ -1,0 +1,3 @@
+from enrolment.app import main
+
+main()

@@ -1,0 +1,35 @@
+"""Wiring of the enrolment service."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from onboarding_kit.runtime import ServiceRuntime
+from onboarding_kit.settings import ServiceSettings
+
+from enrolment.api import router
+from enrolment.consumers import event_handlers
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class EnrolmentSettings(ServiceSettings):
+    service_name: str = "enrolment"
+    http_port: int = 8001
+
+
+def create_app(settings: EnrolmentSettings | None = None) -> FastAPI:
+    runtime = ServiceRuntime(
+        settings or EnrolmentSettings(),
+        migrations=MIGRATIONS,
+        handlers=event_handlers,
+    )
+    return runtime.create_app(title="Onboarding: enrolment", routers=[router])
+
+
+def main() -> None:
+    app = create_app()
+    app.state.runtime.serve(app)
+
+
+if __name__ == "__main__":
+    main()

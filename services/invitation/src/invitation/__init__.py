@@ -1,0 +1,1 @@
+"""Invitation service: owns invitation links and is the single judge of their use."""

@@ -1,0 +1,3 @@
+from invitation.app import main
+
+main()

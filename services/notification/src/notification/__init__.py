@@ -1,0 +1,1 @@
+"""Notification service: tells people about their invitation, and records what it sent."""

@@ -1,0 +1,1 @@
+"""Registration service: turns an invitation link into an account."""

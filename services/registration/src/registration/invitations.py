@@ -1,0 +1,51 @@
+"""Client of the invitation service's internal endpoints: the single judge of a link."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class LinkDetails:
+    invitation_id: str
+    tenant_id: str
+    enrolment_id: str
+    email: str
+    name: str
+    course: str
+    correlation_id: str
+
+
+class LinkRefused(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class InvitationClient:
+    def __init__(self, base_url: str, internal_token: str, *, timeout_s: float = 5) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=f"{base_url.rstrip('/')}/internal/v1/invitations",
+            headers={"X-Internal-Token": internal_token},
+            timeout=timeout_s,
+        )
+
+    async def inspect(self, token: str) -> LinkDetails:
+        return await self._call("/inspect", token)
+
+    async def redeem(self, token: str) -> LinkDetails:
+        return await self._call("/redeem", token)
+
+    async def _call(self, path: str, token: str) -> LinkDetails:
+        response = await self._http.post(path, json={"token": token})
+        if response.status_code in (404, 410):
+            body: dict[str, Any] = response.json()
+            raise LinkRefused(body["reason"], body["message"])
+        response.raise_for_status()
+        data = response.json()
+        return LinkDetails(**{k: data[k] for k in LinkDetails.__dataclass_fields__})
+
+    async def close(self) -> None:
+        await self._http.aclose()
