@@ -7,7 +7,6 @@ import sys
 
 import asyncpg
 from faststream.kafka import KafkaBroker
-
 from onboarding_kit.consumer import EventConsumer
 from onboarding_kit.db import create_pool
 from onboarding_kit.kafka import TopicNames, new_producer

@@ -1,14 +1,12 @@
 """Idempotent consumption and dead-lettering against a real broker and database."""
 
 import asyncio
-import subprocess
 import sys
 from pathlib import Path
 
 import asyncpg
 import pytest
 from faststream.kafka import KafkaBroker
-
 from onboarding_contracts import Topic
 from onboarding_kit.consumer import EventConsumer
 from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
@@ -57,7 +55,9 @@ async def effects(pool) -> list[str]:
     return [r["event_id"] for r in await pool.fetch("SELECT event_id FROM effects")]
 
 
-async def start_consumer(pool, producer, topics, kafka, **options) -> tuple[KafkaBroker, EventConsumer]:
+async def start_consumer(
+    pool, producer, topics, kafka, **options
+) -> tuple[KafkaBroker, EventConsumer]:
     consumer = EventConsumer(
         name=options.pop("name", "test-consumer"),
         pool=pool,
@@ -111,7 +111,9 @@ async def test_a_poison_event_goes_to_the_dead_letter_topic_and_the_partition_mo
     )
     try:
         await eventually(lambda: effects(pool), timeout_s=60)
-        dead = await read_topic(kafka, [topics.dead_letter(Topic.ENROLMENT)], until=lambda r: len(r) >= 2)
+        dead = await read_topic(
+            kafka, [topics.dead_letter(Topic.ENROLMENT)], until=lambda r: len(r) >= 2
+        )
     finally:
         await broker.stop()
 
@@ -127,16 +129,18 @@ async def test_a_poison_event_goes_to_the_dead_letter_topic_and_the_partition_mo
     assert consumer.stats.dead_lettered == 2
 
 
-async def test_the_same_event_twice_in_one_batch_is_applied_once(pool, producer, topics, kafka) -> None:
+async def test_the_same_event_twice_in_one_batch_is_applied_once(
+    pool, producer, topics, kafka
+) -> None:
     event = enrolment_created("twice")
     for _ in range(2):
         await producer.send_and_wait(topics.name(Topic.ENROLMENT), event.to_json(), key=b"twice")
     broker, consumer = await start_consumer(pool, producer, topics, kafka)
     try:
-        await eventually(lambda: consumer.stats.applied + consumer.stats.duplicates >= 2, timeout_s=60)
+        await eventually(
+            lambda: consumer.stats.applied + consumer.stats.duplicates >= 2, timeout_s=60
+        )
     finally:
         await broker.stop()
     assert await effects(pool) == [event.id]
     assert (consumer.stats.applied, consumer.stats.duplicates) == (1, 1)
-
-

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-
 from onboarding_contracts import EnrolmentCreated, Topic
 from onboarding_contracts.events import EnrolmentCreatedData
 from onboarding_kit import outbox
@@ -75,7 +74,9 @@ async def test_migrations_apply_once(database: str) -> None:
     assert again == []
 
 
-async def test_a_migration_that_fails_leaves_nothing_half_applied(database: str, tmp_path: Path) -> None:
+async def test_a_migration_that_fails_leaves_nothing_half_applied(
+    database: str, tmp_path: Path
+) -> None:
     (tmp_path / "0001_ok.sql").write_text("CREATE TABLE a (x int);")
     (tmp_path / "0002_bad.sql").write_text("CREATE TABLE b (x int); SELECT no_such_function();")
     conn = await asyncpg.connect(database)
@@ -90,7 +91,9 @@ async def test_a_migration_that_fails_leaves_nothing_half_applied(database: str,
         await conn.close()
 
 
-async def test_rolled_back_events_are_never_published(pool, database, producer, topics, kafka) -> None:
+async def test_rolled_back_events_are_never_published(
+    pool, database, producer, topics, kafka
+) -> None:
     with pytest.raises(RuntimeError):
         async with pool.acquire() as conn, conn.transaction():
             await outbox.append(conn, [enrolment_created("rolled-back")])

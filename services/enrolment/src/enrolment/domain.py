@@ -74,10 +74,10 @@ def validate_person(
         raise InvalidEnrolment("name", "missing name")
     if len(clean_name) > MAX_NAME_LENGTH:
         raise InvalidEnrolment("name", f"name longer than {MAX_NAME_LENGTH} characters")
-    clean_role = (role or "learner").strip().lower()
+    clean_role = (role or "").strip().lower() or "learner"
     if clean_role not in ROLES:
         raise InvalidEnrolment("role", f"unknown role {role!r} (one of: {', '.join(ROLES)})")
-    clean_channel = (channel or "email").strip().lower()
+    clean_channel = (channel or "").strip().lower() or "email"
     if clean_channel not in ("email", "sms"):
         raise InvalidEnrolment("channel", f"unknown channel {channel!r} (email or sms)")
     clean_phone = (phone or "").strip() or None
@@ -137,8 +137,9 @@ def read_csv(lines: Iterable[str]) -> Iterator[Row | RowError]:
         if name in header
     }
     seen: dict[str, int] = {}
-    for values in reader:
-        line = reader.line_num
+    # Rows are numbered as a spreadsheet shows them (header = 1), so a quoted value spanning
+    # several physical lines still counts as one row.
+    for line, values in enumerate(reader, start=2):
         raw = ",".join(values)
         if not any(v.strip() for v in values):
             continue  # blank lines are not rows

@@ -1,6 +1,7 @@
 """Enrolment rules: validating a person, reading a CSV, import status, status transitions."""
 
 import io
+from collections.abc import Iterator
 
 import pytest
 from enrolment.domain import (
@@ -105,11 +106,6 @@ class TestValidatePerson:
         )
         assert person.channel == "email"
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="source bug: a whitespace-only role/channel (e.g. a CSV cell ' ') is refused as "
-        "unknown instead of taking the default, unlike id/cohort/phone",
-    )
     @pytest.mark.parametrize("field", ["role", "channel"])
     def test_whitespace_only_role_or_channel_takes_the_default(self, field: str) -> None:
         person = validate_person(
@@ -267,11 +263,6 @@ class TestReadCsvLineNumbers:
         [row] = rows_of(items)
         assert row.person.name == "Ann Lee"  # the newline is whitespace, collapsed
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="source bug: read_csv uses csv.reader.line_num (physical lines read), so a "
-        "quoted field spanning two lines shifts every later line number by one",
-    )
     def test_line_numbers_after_a_quoted_field_spanning_two_lines(self) -> None:
         text = (
             "email,id,name\n"  # row 1
@@ -356,12 +347,12 @@ class TestReadCsvRows:
     def test_reads_lazily_one_row_at_a_time(self) -> None:
         consumed: list[str] = []
 
-        def lines() -> object:
+        def lines() -> Iterator[str]:
             for line in ["email,id,name\n", "ann@example.org,s1,Ann\n", "bad,s2,Bob\n"]:
                 consumed.append(line)
                 yield line
 
-        rows = read_csv(lines())  # type: ignore[arg-type]
+        rows = read_csv(lines())
         first = next(rows)
         assert isinstance(first, Row)
         assert len(consumed) == 2

@@ -29,7 +29,7 @@ class RegistrationStore:
             """INSERT INTO accounts (id, tenant_id, username, email, first_name, last_name,
                    password_hash, status, invitation_id, enrolment_id)
                VALUES ($1, $2, $3, $4, '', '', '', 'reserved', $5, $6)
-               ON CONFLICT DO NOTHING
+               ON CONFLICT (tenant_id, username) DO NOTHING
                RETURNING true""",
             account_id,
             tenant_id,

@@ -1,0 +1,53 @@
+# Onboarding platform: every command sets up what it needs on a fresh machine.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+UV_VERSION := 0.13.9
+TOOLS := .run/tools
+UV := $(TOOLS)/bin/uv
+RUN := $(UV) run --frozen
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help deps infra up down demo test lint typecheck schemas bench clean
+
+help: ## list the commands
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q uv==$(UV_VERSION)
+
+deps: $(UV) ## install the pinned Python dependencies (.venv)
+	$(UV) sync --frozen --all-packages
+
+infra: ## start PostgreSQL and Kafka (local processes, no Docker)
+	deploy/local/postgres.sh start
+	deploy/local/kafka.sh start
+
+up: deps infra ## start everything in the background and write .run/env
+	$(RUN) python -m onboarding_kit.devstack up
+
+down: ## stop everything `make up` started
+	-$(RUN) python -m onboarding_kit.devstack down
+	-deploy/local/kafka.sh stop
+	-deploy/local/postgres.sh stop
+
+demo: up ## enrol 200 people from a CSV, register one, print the funnel
+	$(RUN) python deploy/local/demo.py
+
+test: deps ## lint, type-check and run every test against real Kafka and PostgreSQL
+	deploy/local/test.sh $(RUN)
+
+lint: deps ## ruff
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+typecheck: deps ## mypy
+	$(RUN) mypy .
+
+schemas: deps ## re-export the events' JSON Schemas into contracts/
+	$(RUN) python -m onboarding_contracts.schemas
+
+clean: down ## remove everything under .run (databases, Kafka data, mail)
+	rm -rf .run

@@ -1,0 +1,124 @@
+"""`make demo`: a real onboarding run against the stack `make up` started.
+
+A CSV of 200 people is imported into a course; each is invited and emailed (the emails land
+in `.run/mail/`); one of them opens their link and registers; their enrolment turns active.
+"""
+
+import asyncio
+import email
+import email.policy
+import re
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+PEOPLE = 200
+RUN_DIR = Path(__file__).resolve().parents[2] / ".run"
+
+
+def read_env() -> dict[str, str]:
+    path = RUN_DIR / "env"
+    if not path.exists():
+        sys.exit("no .run/env: start the stack with `make up` first")
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {k: v for k, v in pairs}
+
+
+def accept_link(message_path: Path) -> str:
+    message = email.message_from_bytes(message_path.read_bytes(), policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    found = re.search(r"https?://\S+/join\?token=\S+", body.get_content())
+    assert found, f"no accept link in {message_path.name}"
+    return found.group(0)
+
+
+def mail_files(mail_dir: Path) -> set[Path]:
+    return set(mail_dir.glob("*.eml"))
+
+
+async def wait_for(what: str, probe, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not await probe():
+        if time.monotonic() > deadline:
+            sys.exit(f"gave up waiting for {what}")
+        await asyncio.sleep(0.2)
+
+
+async def main() -> None:
+    env = read_env()
+    mail_dir = Path(env["MAIL_DIR"])
+    mail_before = mail_files(mail_dir)
+    run = time.strftime("%Y%m%d-%H%M%S")
+    course = f"ielts-academic-{run}"
+    csv = "email,id,name\n" + "".join(
+        f"learner{n:03d}.{run}@example.org,S{n:03d},Learner {n:03d}\n" for n in range(1, PEOPLE + 1)
+    )
+    admin = httpx.AsyncClient(
+        base_url=env["ENROLMENT_URL"],
+        headers={"Authorization": f"Bearer {env['ONBOARDING_API_KEY']}"},
+        timeout=60,
+    )
+    started = time.monotonic()
+    response = await admin.post(
+        "/v1/imports", params={"course": course}, content=csv, headers={"content-type": "text/csv"}
+    )
+    response.raise_for_status()
+    imported = response.json()
+    print(
+        f"import {imported['id']}: {imported['enrolled']} enrolled, {imported['failed']} bad rows"
+    )
+
+    async def funnel() -> dict[str, int]:
+        r = await admin.get("/v1/funnel", params={"import_id": imported["id"]})
+        r.raise_for_status()
+        return dict(r.json())
+
+    def new_mail() -> list[Path]:
+        return sorted(mail_files(mail_dir) - mail_before)
+
+    async def all_emailed() -> bool:
+        return len(new_mail()) >= PEOPLE and (await funnel())["emailed"] >= PEOPLE
+
+    await wait_for(f"{PEOPLE} invitation emails", all_emailed)
+    print(
+        f"{len(new_mail())} invitation emails in {mail_dir} after {time.monotonic() - started:.1f}s"
+    )
+
+    link = accept_link(new_mail()[0])
+    async with httpx.AsyncClient(timeout=30) as person:
+        form = await person.get(link)
+        assert form.status_code == 200 and "<form" in form.text, form.text[:500]
+        token = link.split("token=", 1)[1]
+        welcome = await person.post(
+            link.split("?", 1)[0],
+            data={
+                "token": token,
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "username": f"ada-{run}",
+                "password": "correct horse battery staple",
+            },
+        )
+        assert welcome.status_code == 201, welcome.text[:500]
+    print("one person opened their link and registered")
+
+    async def one_active() -> bool:
+        return (await funnel())["active"] >= 1
+
+    await wait_for("the registered enrolment to turn active", one_active)
+    counts = await funnel()
+    emails = len(new_mail())
+    print()
+    print(f"  {'enrolled':<11}{counts['enrolled']:>6}")
+    print(f"  {'invited':<11}{counts['invited']:>6}")
+    print(f"  {'emailed':<11}{counts['emailed']:>6}   ({emails} .eml files in {mail_dir})")
+    print(f"  {'registered':<11}{counts['registered']:>6}")
+    print(f"  {'active':<11}{counts['active']:>6}")
+    await admin.aclose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

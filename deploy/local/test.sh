@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make test`: lint, type-check, then the whole suite against a real PostgreSQL and Kafka.
+# Servers already running are used and left running; those started here are stopped here.
+# Usage: deploy/local/test.sh <command prefix that runs tools in the project environment>
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+RUN=("$@")
+
+started=()
+cleanup() {
+    for script in "${started[@]}"; do deploy/local/$script stop || true; done
+}
+trap cleanup EXIT
+
+for script in postgres.sh kafka.sh; do
+    if ! deploy/local/$script status >/dev/null 2>&1; then
+        deploy/local/$script start
+        started=("$script" "${started[@]}")
+    fi
+done
+
+echo "== ruff"
+"${RUN[@]}" ruff check .
+"${RUN[@]}" ruff format --check .
+echo "== mypy"
+"${RUN[@]}" mypy .
+echo "== pytest"
+export TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:${PG_PORT:-55432}/postgres"
+export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:${KAFKA_PORT:-9092}"
+"${RUN[@]}" pytest ${PYTEST_ARGS:-}

@@ -1,0 +1,257 @@
+"""Runs the four services (and the SMTP sink) as local processes.
+
+Used by `make up` / `make down` (detached, pid files under `.run/`) and by the end-to-end
+tests (attached, fresh databases, their own topic prefix), so both start the system the
+same way.
+
+    python -m onboarding_kit.devstack up      # start, wait until ready, write .run/env
+    python -m onboarding_kit.devstack down    # stop what `up` started
+"""
+
+import argparse
+import asyncio
+import base64
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+SERVICES = ("enrolment", "invitation", "notification", "registration")
+DEFAULT_PORTS = {"enrolment": 8001, "invitation": 8002, "notification": 8003, "registration": 8004}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    run_dir: Path
+    database_urls: dict[str, str]
+    kafka_bootstrap_servers: str
+    invitation_link_key: str
+    internal_api_token: str
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    smtp_port: int = 2525
+    topic_prefix: str = ""
+    log_level: str = "INFO"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.run_dir / "mail"
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def service_env(self, service: str) -> dict[str, str]:
+        return {
+            "DATABASE_URL": self.database_urls[service],
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
+            "KAFKA_TOPIC_PREFIX": self.topic_prefix,
+            "HTTP_PORT": str(self.ports[service]),
+            "LOG_LEVEL": self.log_level,
+            "INVITATION_LINK_KEY": self.invitation_link_key,
+            "INTERNAL_API_TOKEN": self.internal_api_token,
+            "REGISTRATION_PUBLIC_URL": self.url("registration"),
+            "INVITATION_URL": self.url("invitation"),
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(self.smtp_port),
+            **self.extra_env,
+        }
+
+
+def new_secrets() -> dict[str, str]:
+    return {
+        "INVITATION_LINK_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "INTERNAL_API_TOKEN": secrets.token_urlsafe(32),
+        "ONBOARDING_API_KEY": f"onb_{secrets.token_urlsafe(32)}",
+    }
+
+
+def start_processes(config: StackConfig) -> dict[str, subprocess.Popen[bytes]]:
+    """Start the SMTP sink and the four services, each logging to `.run/logs/<name>.log`."""
+    logs = config.run_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    commands = {
+        "smtp-sink": [
+            sys.executable,
+            "-m",
+            "onboarding_kit.smtp_sink",
+            "--dir",
+            str(config.mail_dir),
+            "--port",
+            str(config.smtp_port),
+        ],
+        **{service: [sys.executable, "-m", service] for service in SERVICES},
+    }
+    processes = {}
+    for name, command in commands.items():
+        env = {**os.environ, **(config.service_env(name) if name in SERVICES else {})}
+        with (logs / f"{name}.log").open("ab") as log:
+            processes[name] = subprocess.Popen(  # noqa: S603
+                command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+    return processes
+
+
+async def wait_ready(
+    config: StackConfig,
+    processes: dict[str, subprocess.Popen[bytes]],
+    timeout_s: float = 60,
+) -> None:
+    """Until every service's /readyz says ready; fail early, with its log, if one dies."""
+    deadline = time.monotonic() + timeout_s
+    pending = set(SERVICES)
+    async with httpx.AsyncClient(timeout=2) as http:
+        while pending:
+            for service in sorted(pending):
+                if processes[service].poll() is not None:
+                    raise RuntimeError(
+                        f"{service} exited with {processes[service].returncode}:\n"
+                        + _tail(config.run_dir / "logs" / f"{service}.log")
+                    )
+                try:
+                    response = await http.get(f"{config.url(service)}/readyz")
+                    if response.status_code == 200:
+                        pending.discard(service)
+                except httpx.TransportError:
+                    pass
+            if pending and time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout_s}s: {', '.join(sorted(pending))}")
+            await asyncio.sleep(0.2)
+
+
+def stop_processes(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    for process in processes.values():
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+# --- `make up` / `make down` -------------------------------------------------------------
+
+
+def _read_env(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def _write_env(path: Path, values: dict[str, str]) -> None:
+    path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    path.chmod(0o600)
+
+
+def up(run_dir: Path, pg_server_url: str, kafka: str) -> None:
+    secrets_file = run_dir / "secrets.env"
+    stored = _read_env(secrets_file) or new_secrets()
+    _write_env(secrets_file, stored)
+    base = pg_server_url.rstrip("/")
+    config = StackConfig(
+        run_dir=run_dir,
+        database_urls={s: f"{base}/{s}" for s in SERVICES},
+        kafka_bootstrap_servers=kafka,
+        invitation_link_key=stored["INVITATION_LINK_KEY"],
+        internal_api_token=stored["INTERNAL_API_TOKEN"],
+    )
+    down(run_dir)
+    started = time.monotonic()
+    processes = start_processes(config)
+    pids = run_dir / "pids"
+    pids.mkdir(exist_ok=True)
+    for name, process in processes.items():
+        (pids / f"{name}.pid").write_text(str(process.pid))
+    try:
+        asyncio.run(wait_ready(config, processes))
+    except Exception:
+        down(run_dir)
+        raise
+    ready_s = time.monotonic() - started
+    subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "enrolment.tenants",
+            "demo",
+            "--api-key",
+            stored["ONBOARDING_API_KEY"],
+        ],
+        env={**os.environ, "DATABASE_URL": config.database_urls["enrolment"]},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    _write_env(
+        run_dir / "env",
+        {
+            "ENROLMENT_URL": config.url("enrolment"),
+            "INVITATION_URL": config.url("invitation"),
+            "NOTIFICATION_URL": config.url("notification"),
+            "REGISTRATION_URL": config.url("registration"),
+            "ONBOARDING_API_KEY": stored["ONBOARDING_API_KEY"],
+            "MAIL_DIR": str(config.mail_dir),
+        },
+    )
+    print(f"services ready in {ready_s:.1f}s; connection details in {run_dir / 'env'}")
+
+
+def down(run_dir: Path) -> None:
+    pids = run_dir / "pids"
+    if not pids.exists():
+        return
+    for pid_file in pids.glob("*.pid"):
+        pid = int(pid_file.read_text())
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pid_file.unlink()
+            continue
+        for _ in range(150):
+            if not _alive(pid):
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(pid, signal.SIGKILL)
+        pid_file.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return status not in ("Z", "X")  # a zombie has exited
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=["up", "down"])
+    parser.add_argument("--run-dir", type=Path, default=Path(".run"))
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:55432")
+    parser.add_argument("--kafka", default="127.0.0.1:9092")
+    args = parser.parse_args()
+    run_dir = args.run_dir.resolve()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if args.command == "up":
+        up(run_dir, args.postgres, args.kafka)
+    else:
+        down(run_dir)
+
+
+if __name__ == "__main__":
+    main()

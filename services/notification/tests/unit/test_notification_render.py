@@ -1,0 +1,129 @@
+"""Rendering the invitation email: parts, link, subject, escaping and headers."""
+
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import getaddresses
+
+import pytest
+from notification.domain import InvitationMessage, render_invitation_email
+
+SENDER = "Onboarding <noreply@example.org>"
+LINK = "https://join.example.org/join?token=AbC-123_xyz"
+EXPIRES = datetime(2025, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def message(**changes: object) -> InvitationMessage:
+    fields: dict[str, object] = {
+        "notification_id": "notif-7f3a",
+        "recipient": "ann@example.org",
+        "name": "Ann Lee",
+        "course": "Biology 101",
+        "link": LINK,
+        "expires_at": EXPIRES,
+        **changes,
+    }
+    return InvitationMessage(**fields)
+
+
+def parts(email: EmailMessage) -> tuple[str, str]:
+    text = email.get_body(preferencelist=("plain",))
+    html = email.get_body(preferencelist=("html",))
+    assert text is not None
+    assert html is not None
+    return text.get_content(), html.get_content()
+
+
+@pytest.fixture
+def email() -> EmailMessage:
+    return render_invitation_email(message(), SENDER)
+
+
+def test_has_a_text_and_an_html_alternative(email: EmailMessage) -> None:
+    assert email.get_content_type() == "multipart/alternative"
+    types = [part.get_content_type() for part in email.iter_parts()]
+    assert types == ["text/plain", "text/html"]  # the richer one last, as MIME wants
+
+
+def test_both_parts_contain_the_link(email: EmailMessage) -> None:
+    text, html = parts(email)
+    assert LINK in text
+    assert f'href="{LINK}"' in html
+
+
+def test_both_parts_greet_by_name_and_name_the_course(email: EmailMessage) -> None:
+    text, html = parts(email)
+    for body in (text, html):
+        assert "Ann Lee" in body
+        assert "Biology 101" in body
+
+
+def test_both_parts_give_the_expiry(email: EmailMessage) -> None:
+    text, html = parts(email)
+    assert "02 March 2025 at 09:30 UTC" in text
+    assert "02 March 2025 at 09:30 UTC" in html
+
+
+def test_subject_names_the_course(email: EmailMessage) -> None:
+    assert email["Subject"] == "You're invited to join Biology 101"
+    assert "\n" not in email["Subject"]
+
+
+def test_addresses(email: EmailMessage) -> None:
+    assert email["From"] == SENDER
+    assert getaddresses([email["To"]]) == [("Ann Lee", "ann@example.org")]
+
+
+def test_html_escapes_the_name_while_the_text_keeps_it() -> None:
+    hostile = "<script>alert(1)</script>"
+    email = render_invitation_email(message(name=hostile), SENDER)
+    text, html = parts(email)
+    assert hostile not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert f"Hello {hostile}," in text
+
+
+def test_html_escapes_the_course_and_the_link() -> None:
+    link = 'https://join.example.org/join?token=a"b&c=d'
+    email = render_invitation_email(message(course="R&D <Lab>", link=link), SENDER)
+    text, html = parts(email)
+    assert "R&amp;D &lt;Lab&gt;" in html
+    assert "<Lab>" not in html
+    assert 'href="https://join.example.org/join?token=a&#34;b&amp;c=d"' in html
+    assert "R&D <Lab>" in text
+    assert link in text
+    assert email["Subject"] == "You're invited to join R&D <Lab>"  # a header, not HTML
+
+
+def test_non_ascii_name_and_course_survive() -> None:
+    email = render_invitation_email(message(name="Zoë Ångström", course="Café 101"), SENDER)
+    text, html = parts(email)
+    assert "Zoë Ångström" in text
+    assert "Zoë Ångström" in html
+    assert email["Subject"] == "You're invited to join Café 101"
+    reparsed = message_from_bytes(email.as_bytes(), policy=policy.default)
+    assert reparsed["Subject"] == "You're invited to join Café 101"
+
+
+def test_message_id_contains_the_notification_id(email: EmailMessage) -> None:
+    message_id = email["Message-ID"]
+    assert message_id.startswith("<")
+    assert message_id.endswith("@onboarding.local>")
+    assert ".notif-7f3a@" in message_id
+    assert email["X-Notification-Id"] == "notif-7f3a"
+
+
+def test_message_ids_differ_between_notifications() -> None:
+    first = render_invitation_email(message(notification_id="n-1"), SENDER)
+    second = render_invitation_email(message(notification_id="n-2"), SENDER)
+    assert ".n-1@" in first["Message-ID"]
+    assert ".n-2@" in second["Message-ID"]
+
+
+def test_survives_a_round_trip_through_bytes(email: EmailMessage) -> None:
+    reparsed = message_from_bytes(email.as_bytes(), policy=policy.default)
+    assert isinstance(reparsed, EmailMessage)
+    text, html = parts(reparsed)
+    assert LINK in text
+    assert f'href="{LINK}"' in html
+    assert reparsed["X-Notification-Id"] == "notif-7f3a"

@@ -1,0 +1,150 @@
+"""The sign-up form: every problem at once, keyed by field; clean values otherwise."""
+
+import pytest
+from registration.domain import (
+    MAX_NAME,
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    InvalidRegistration,
+    SignUp,
+    validate_sign_up,
+)
+
+GOOD: dict[str, str] = {
+    "token": "tok-123",
+    "first_name": "Ann",
+    "last_name": "Lee",
+    "username": "ann.lee",
+    "password": "correct horse",
+}
+
+
+def sign_up(**changes: str) -> SignUp:
+    return validate_sign_up(**{**GOOD, **changes})
+
+
+def errors(**changes: str) -> dict[str, str]:
+    with pytest.raises(InvalidRegistration) as caught:
+        sign_up(**changes)
+    return caught.value.errors
+
+
+def test_a_good_form() -> None:
+    assert sign_up() == SignUp("tok-123", "Ann", "Lee", "ann.lee", "correct horse")
+
+
+def test_all_errors_at_once_keyed_by_field() -> None:
+    found = errors(token="  ", first_name="", last_name=" ", username="x", password="short")
+    assert set(found) == {"token", "first_name", "last_name", "username", "password"}
+    assert found["first_name"] == "enter your first name"
+    assert found["last_name"] == "enter your last name"
+    assert found["password"] == f"at least {MIN_PASSWORD} characters"
+
+
+def test_only_the_bad_fields_are_reported() -> None:
+    assert set(errors(username="!bad", password="short")) == {"username", "password"}
+
+
+def test_message_lists_every_field() -> None:
+    with pytest.raises(InvalidRegistration) as caught:
+        sign_up(first_name="", password="short")
+    assert str(caught.value) == (
+        "first_name: enter your first name; password: at least 10 characters"
+    )
+    assert isinstance(caught.value, ValueError)
+
+
+# --- username ----------------------------------------------------------------------------
+
+
+def test_username_is_trimmed_and_lower_cased() -> None:
+    assert sign_up(username="  Ann.Lee_2 ").username == "ann.lee_2"
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["abc", "a" * 32, "0ann", "ann-lee", "ann_lee", "ann.lee", "a1.", "ANN"],
+)
+def test_valid_usernames(username: str) -> None:
+    assert sign_up(username=username).username == username.lower()
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "",
+        "ab",  # too short
+        "a" * 33,  # too long
+        ".ann",  # must start with a letter or digit
+        "-ann",
+        "_ann",
+        "ann lee",
+        "ann@lee",
+        "anné",
+    ],
+)
+def test_invalid_usernames(username: str) -> None:
+    assert "username" in errors(username=username)
+
+
+def test_username_length_is_judged_after_trimming() -> None:
+    assert sign_up(username="  abc  ").username == "abc"
+    assert "username" in errors(username="  ab  ")
+
+
+# --- password ----------------------------------------------------------------------------
+
+
+def test_password_bounds() -> None:
+    assert sign_up(password="x" * MIN_PASSWORD).password == "x" * MIN_PASSWORD
+    assert sign_up(password="x" * MAX_PASSWORD).password == "x" * MAX_PASSWORD
+    assert errors(password="x" * (MIN_PASSWORD - 1)) == {
+        "password": f"at least {MIN_PASSWORD} characters"
+    }
+    assert errors(password="x" * (MAX_PASSWORD + 1)) == {
+        "password": f"at most {MAX_PASSWORD} characters"
+    }
+
+
+def test_password_is_kept_as_typed() -> None:
+    password = "  spaced out passphrase  "
+    assert sign_up(password=password).password == password
+
+
+def test_password_is_not_in_the_error_message() -> None:
+    with pytest.raises(InvalidRegistration) as caught:
+        sign_up(password="hunter2!", username="")
+    assert "hunter2!" not in str(caught.value)
+
+
+# --- names and token ---------------------------------------------------------------------
+
+
+def test_names_are_whitespace_collapsed() -> None:
+    signed = sign_up(first_name="  Ann \t Marie ", last_name="\nvan   der  Berg ")
+    assert signed.first_name == "Ann Marie"
+    assert signed.last_name == "van der Berg"
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_name_length(field: str) -> None:
+    assert getattr(sign_up(**{field: "x" * MAX_NAME}), field) == "x" * MAX_NAME
+    assert errors(**{field: "x" * (MAX_NAME + 1)}) == {field: f"at most {MAX_NAME} characters"}
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_name_length_is_judged_after_collapsing(field: str) -> None:
+    padded = "  " + "x" * (MAX_NAME - 1) + "     y   "  # MAX_NAME + 1 once collapsed
+    assert len(" ".join(padded.split())) == MAX_NAME + 1
+    assert field in errors(**{field: padded})
+    roomy = "x" * 50 + " " * 100 + "y" * 49  # 200 typed, 100 collapsed
+    assert getattr(sign_up(**{field: roomy}), field) == "x" * 50 + " " + "y" * 49
+
+
+def test_token_is_trimmed() -> None:
+    assert sign_up(token="  tok-123\n").token == "tok-123"
+
+
+@pytest.mark.parametrize("token", ["", "   "])
+def test_missing_token(token: str) -> None:
+    assert errors(token=token) == {"token": "the invitation link is incomplete"}
