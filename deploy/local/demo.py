@@ -10,6 +10,7 @@ import email.policy
 import re
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -39,7 +40,7 @@ def mail_files(mail_dir: Path) -> set[Path]:
     return set(mail_dir.glob("*.eml"))
 
 
-async def wait_for(what: str, probe, timeout_s: float = 180) -> None:
+async def wait_for(what: str, probe: Callable[[], Awaitable[bool]], timeout_s: float = 180) -> None:
     deadline = time.monotonic() + timeout_s
     while not await probe():
         if time.monotonic() > deadline:

@@ -77,19 +77,19 @@ class EventConsumer:
     stats: ConsumerStats = field(default_factory=ConsumerStats)
 
     def subscribe(self, broker: KafkaBroker) -> None:
-        """One subscriber (and consumer group) per topic this consumer has handlers for."""
-        for topic in sorted({str(topic_of(t)) for t in self.handlers}):
-            name = self.topics.name(topic)
-            broker.subscriber(
-                name,
-                group_id=f"{self.name}.{topic}",
-                batch=True,
-                max_records=self.batch_size,
-                auto_offset_reset="earliest",
-                ack_policy=AckPolicy.NACK_ON_ERROR,
-                decoder=_raw_records,
-                title=f"{self.name}:{name}",
-            )(self.consume)
+        """One subscriber, in one consumer group, for every topic this consumer has handlers
+        for: a batch may mix topics, and each partition's records stay in order."""
+        names = sorted({self.topics.name(topic_of(t)) for t in self.handlers})
+        broker.subscriber(
+            *names,
+            group_id=self.topics.name(self.name),  # environments sharing a cluster stay apart
+            batch=True,
+            max_records=self.batch_size,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            decoder=_raw_records,
+            title=f"{self.name}:events",
+        )(self.consume)
 
     async def consume(self, records: Any) -> None:
         await self.process_batch(records)

@@ -44,6 +44,8 @@ class SmtpPool:
                 await client.send_message(message)
                 return
             except aiosmtplib.SMTPRecipientsRefused as error:
+                if any(400 <= refusal.code < 500 for refusal in error.recipients):
+                    raise DeliveryUnavailable(str(error)) from error  # greylisted, mailbox busy
                 raise MessageRejected(str(error)) from error
             except aiosmtplib.SMTPResponseException as error:
                 if 500 <= error.code < 600:

@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel
@@ -158,3 +158,17 @@ async def create_registration(body: RegistrationIn, request: Request) -> Registr
         )
         raise HTTPException(code, {"errors": invalid.errors}) from invalid
     return RegistrationOut(**registered.__dict__)
+
+
+async def invitation_service_unavailable(request: Request, error: Exception) -> Response:
+    """The link cannot be judged right now: say so, and keep the link unused."""
+    message = "Registration is briefly unavailable. Please try again in a minute."
+    if request.url.path.startswith("/v1/"):
+        return JSONResponse({"detail": message}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+    return _page(
+        request,
+        "refused.html.j2",
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        heading="Please try again shortly",
+        message=message,
+    )

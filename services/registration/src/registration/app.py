@@ -7,8 +7,8 @@ from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.settings import ServiceSettings
 from pydantic import Field
 
-from registration.api import router
-from registration.invitations import InvitationClient
+from registration.api import invitation_service_unavailable, router
+from registration.invitations import InvitationClient, InvitationServiceUnavailable
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -26,6 +26,7 @@ def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(s, migrations=MIGRATIONS, on_stop=[invitations.close])
     app = runtime.create_app(title="Onboarding: registration", routers=[router])
     app.state.invitations = invitations
+    app.add_exception_handler(InvitationServiceUnavailable, invitation_service_unavailable)
     return app
 
 

@@ -1,0 +1,337 @@
+"""The invitation service in-process, over a real PostgreSQL and a real Kafka broker.
+
+EnrolmentCreated events are published to Kafka like the enrolment service would; what the
+service stores and publishes is read back from its database and its topic."""
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from fastapi import FastAPI
+from invitation.app import InvitationSettings, create_app
+from onboarding_contracts import (
+    EnrolmentCreated,
+    InvitationAccepted,
+    InvitationIssued,
+    Topic,
+    parse_event,
+)
+from onboarding_contracts.events import EnrolmentCreatedData
+from onboarding_kit.kafka import TopicNames, new_producer
+from onboarding_kit.sealing import Sealer, new_key
+from onboarding_kit.testing import eventually, read_topic, running
+
+pytestmark = pytest.mark.integration
+
+INTERNAL_TOKEN = "internal-token-for-the-tests-0123456789"
+AUTH = {"X-Internal-Token": INTERNAL_TOKEN}
+INSPECT = "/internal/v1/invitations/inspect"
+REDEEM = "/internal/v1/invitations/redeem"
+REGISTRATION_URL = "https://join.example.org"
+
+
+def enrolment_created(
+    enrolment_id: str | None = None, *, invite: bool = True, tenant_id: str = "tenant-1"
+) -> EnrolmentCreated:
+    enrolment_id = enrolment_id or f"enr-{uuid.uuid4().hex[:10]}"
+    return EnrolmentCreated(
+        source="/test",
+        subject=enrolment_id,
+        tenant_id=tenant_id,
+        correlation_id=f"corr-{uuid.uuid4().hex[:10]}",
+        data=EnrolmentCreatedData(
+            enrolment_id=enrolment_id,
+            email=f"{enrolment_id}@example.org",
+            name="Ada Lovelace",
+            external_id=enrolment_id,
+            role="learner",
+            course="Analytical Engines 101",
+            invite=invite,
+        ),
+    )
+
+
+@dataclass
+class Service:
+    """The running invitation service and what a test needs around it."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    database: str
+    kafka: str
+    topics: TopicNames
+    producer: AIOKafkaProducer
+    sealer: Sealer
+
+    @property
+    def invitation_topic(self) -> str:
+        return self.topics.name(Topic.INVITATION)
+
+    async def publish(self, event: EnrolmentCreated) -> None:
+        await self.producer.send_and_wait(
+            self.topics.name(Topic.ENROLMENT), value=event.to_json(), key=event.subject.encode()
+        )
+
+    async def issued_for(self, enrolment_id: str) -> tuple[InvitationIssued, ConsumerRecord]:
+        """The InvitationIssued of this enrolment, and the Kafka record it came in."""
+
+        def mine(r: ConsumerRecord) -> bool:
+            document = json.loads(r.value)
+            return (
+                document["type"] == InvitationIssued.event_type
+                and document["data"]["enrolment_id"] == enrolment_id
+            )
+
+        records = await read_topic(
+            self.kafka, [self.invitation_topic], until=lambda rs: any(mine(r) for r in rs)
+        )
+        record = next(r for r in records if mine(r))
+        issued = parse_event(record.value)
+        assert isinstance(issued, InvitationIssued)
+        return issued, record
+
+    def token_of(self, issued: InvitationIssued) -> str:
+        link = self.sealer.unseal(issued.data.sealed_link, context=issued.data.invitation_id)
+        assert link.startswith(f"{REGISTRATION_URL}/join?")
+        [token] = parse_qs(urlsplit(link).query)["token"]
+        return token
+
+    async def invite(self) -> tuple[EnrolmentCreated, InvitationIssued, str]:
+        """Enrol someone and return the raw token of the link they were sent."""
+        event = enrolment_created()
+        await self.publish(event)
+        issued, _ = await self.issued_for(event.data.enrolment_id)
+        return event, issued, self.token_of(issued)
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.database)
+        try:
+            return list(await conn.fetch(query, *args))
+        finally:
+            await conn.close()
+
+    async def outbox_is_empty(self) -> bool:
+        return (await self.fetch("SELECT count(*) AS n FROM outbox"))[0]["n"] == 0
+
+    async def published(self) -> list[ConsumerRecord]:
+        """Everything on the invitation topic once the outbox has drained: every event the
+        service ever committed is then on the broker, so none can arrive later."""
+        await eventually(self.outbox_is_empty, timeout_s=10)
+        return await read_to_end(self.kafka, self.invitation_topic, self.producer)
+
+
+async def read_to_end(
+    bootstrap_servers: str, topic: str, producer: AIOKafkaProducer
+) -> list[ConsumerRecord]:
+    """Every record of every partition of `topic`, up to the end offsets at call time."""
+    partitions = [TopicPartition(topic, p) for p in await producer.partitions_for(topic)]
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        records: list[ConsumerRecord] = []
+        async with asyncio.timeout(10):
+            while [p for p in partitions if await consumer.position(p) < ends[p]]:
+                for batch in (await consumer.getmany(timeout_ms=200)).values():
+                    records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()
+
+
+def of_type(records: list[ConsumerRecord], event_type: str) -> list[ConsumerRecord]:
+    return [r for r in records if json.loads(r.value)["type"] == event_type]
+
+
+@pytest.fixture
+async def producer(kafka: str) -> AsyncIterator[AIOKafkaProducer]:
+    producer = new_producer(kafka, client_id="test-enrolment")
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+@pytest.fixture
+def start_service(database: str, kafka: str, topic_prefix: str, producer: AIOKafkaProducer):
+    @contextlib.asynccontextmanager
+    async def start(ttl_hours: float = 24) -> AsyncIterator[Service]:
+        key = new_key()
+        app = create_app(
+            InvitationSettings(
+                database_url=database,
+                kafka_bootstrap_servers=kafka,
+                kafka_topic_prefix=topic_prefix,
+                registration_public_url=REGISTRATION_URL,
+                invitation_link_key=key,
+                internal_api_token=INTERNAL_TOKEN,
+                invitation_ttl_hours=ttl_hours,
+            )
+        )
+        async with running(app) as client:
+            yield Service(
+                app, client, database, kafka, TopicNames(topic_prefix), producer, Sealer(key)
+            )
+
+    return start
+
+
+@pytest.fixture
+async def service(start_service) -> AsyncIterator[Service]:
+    async with start_service() as service:
+        yield service
+
+
+async def test_an_enrolment_is_invited_once_with_a_sealed_link_whose_token_is_never_stored(
+    service: Service,
+) -> None:
+    event = enrolment_created()
+    await service.publish(event)
+    issued, record = await service.issued_for(event.data.enrolment_id)
+
+    # The sealed link opens, with the key and for this invitation only, to the accept link.
+    token = service.token_of(issued)
+    assert issued.subject == issued.data.invitation_id
+    assert record.key == issued.data.invitation_id.encode()
+    assert issued.correlation_id == event.correlation_id
+    assert issued.causation_id == event.id
+    assert issued.data.email == event.data.email
+    assert issued.data.send_count == 1
+
+    [row] = await service.fetch("SELECT * FROM invitations")
+    assert row["id"] == issued.data.invitation_id
+    assert row["enrolment_id"] == event.data.enrolment_id
+    assert row["status"] == "pending"
+    assert row["correlation_id"] == event.correlation_id
+    assert row["expires_at"] == issued.data.expires_at
+    assert bytes(row["token_hash"]) == hashlib.sha256(token.encode()).digest()
+    # The raw token is neither stored nor on the broker: only its hash and the sealed link.
+    assert token not in repr(dict(row))
+    assert token.encode() not in record.value
+    assert all(token.encode() not in value for _, value in record.headers)
+
+    # A redelivery of the same event, another EnrolmentCreated for the same enrolment and
+    # one whose tenant invites by hand all change nothing.
+    again = enrolment_created(event.data.enrolment_id)
+    by_hand = enrolment_created(invite=False)
+    for e in (event, again, by_hand):
+        await service.publish(e)
+    consumer = service.app.state.runtime.consumer
+    await eventually(lambda: consumer.stats.duplicates >= 1 and consumer.stats.applied >= 3)
+    assert (consumer.stats.applied, consumer.stats.duplicates) == (3, 1)
+    assert consumer.stats.dead_lettered == 0
+
+    rows = await service.fetch("SELECT id, enrolment_id FROM invitations")
+    assert [(r["id"], r["enrolment_id"]) for r in rows] == [
+        (issued.data.invitation_id, event.data.enrolment_id)
+    ]
+    published = await service.published()
+    assert [json.loads(r.value)["id"] for r in published] == [issued.id]
+
+
+async def test_the_internal_endpoints_judge_and_redeem_a_link(service: Service) -> None:
+    event, issued, token = await service.invite()
+    body = {"token": token}
+
+    # Only a caller holding the internal token may ask.
+    for headers in ({}, {"X-Internal-Token": "not-the-internal-token-at-all"}):
+        for path in (INSPECT, REDEEM):
+            response = await service.client.post(path, json=body, headers=headers)
+            assert response.status_code == 401, (path, headers)
+
+    inspected = await service.client.post(INSPECT, json=body, headers=AUTH)
+    assert inspected.status_code == 200
+    answer = inspected.json()
+    assert datetime.fromisoformat(answer.pop("expires_at")) == issued.data.expires_at
+    assert answer == {
+        "invitation_id": issued.data.invitation_id,
+        "tenant_id": event.tenant_id,
+        "enrolment_id": event.data.enrolment_id,
+        "email": event.data.email,
+        "name": event.data.name,
+        "course": event.data.course,
+        "correlation_id": event.correlation_id,
+    }
+    # Inspecting changed nothing: the link can still be redeemed, once.
+    redeemed = await service.client.post(REDEEM, json=body, headers=AUTH)
+    assert redeemed.status_code == 200
+    assert redeemed.json()["invitation_id"] == issued.data.invitation_id
+
+    records = await read_topic(
+        service.kafka,
+        [service.invitation_topic],
+        until=lambda rs: bool(of_type(rs, InvitationAccepted.event_type)),
+    )
+    [accepted_record] = of_type(records, InvitationAccepted.event_type)
+    accepted = parse_event(accepted_record.value)
+    assert isinstance(accepted, InvitationAccepted)
+    assert accepted.subject == issued.data.invitation_id
+    assert accepted.data.enrolment_id == event.data.enrolment_id
+    assert accepted.correlation_id == event.correlation_id
+    [row] = await service.fetch("SELECT status, accepted_at FROM invitations")
+    assert row["status"] == "accepted"
+    assert row["accepted_at"] == accepted.data.accepted_at
+
+    for path in (REDEEM, INSPECT):
+        used = await service.client.post(path, json=body, headers=AUTH)
+        assert used.status_code == 410, path
+        assert used.json()["reason"] == "used"
+        assert "already been used" in used.json()["message"]
+
+    for path in (INSPECT, REDEEM):
+        unknown = await service.client.post(path, json={"token": "no-such-token"}, headers=AUTH)
+        assert unknown.status_code == 404, path
+        assert unknown.json()["reason"] == "unknown"
+
+    # One accept, however often the link was tried afterwards.
+    assert len(of_type(await service.published(), InvitationAccepted.event_type)) == 1
+
+
+async def test_a_link_is_refused_once_it_expired_without_any_sweeper(start_service) -> None:
+    async with start_service(ttl_hours=0.001) as service:  # 3.6 s
+        _, issued, token = await service.invite()
+        body = {"token": token}
+        assert datetime.now(UTC) < issued.data.expires_at
+        assert (await service.client.post(INSPECT, json=body, headers=AUTH)).status_code == 200
+
+        wait = (issued.data.expires_at - datetime.now(UTC)) + timedelta(milliseconds=100)
+        await asyncio.sleep(max(wait.total_seconds(), 0))
+
+        for path in (INSPECT, REDEEM):
+            refused = await service.client.post(path, json=body, headers=AUTH)
+            assert refused.status_code == 410, path
+            assert refused.json()["reason"] == "expired"
+            assert "expired" in refused.json()["message"]
+        # Judged at use time: the row itself was never touched.
+        [row] = await service.fetch("SELECT status, accepted_at FROM invitations")
+        assert (row["status"], row["accepted_at"]) == ("pending", None)
+        assert of_type(await service.published(), InvitationAccepted.event_type) == []
+
+
+async def test_of_concurrent_redeems_of_one_link_exactly_one_succeeds(service: Service) -> None:
+    _, issued, token = await service.invite()
+
+    responses = await asyncio.gather(
+        *(service.client.post(REDEEM, json={"token": token}, headers=AUTH) for _ in range(10))
+    )
+
+    assert sorted(r.status_code for r in responses) == [200] + [410] * 9
+    assert {r.json()["reason"] for r in responses if r.status_code == 410} == {"used"}
+    [winner] = [r for r in responses if r.status_code == 200]
+    assert winner.json()["invitation_id"] == issued.data.invitation_id
+    accepted = of_type(await service.published(), InvitationAccepted.event_type)
+    assert [r.key for r in accepted] == [issued.data.invitation_id.encode()]

@@ -1,0 +1,327 @@
+"""The notification service in-process, against real Kafka, PostgreSQL and an SMTP sink."""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiosmtpd.controller import Controller
+from fastapi import FastAPI
+from notification.app import NotificationSettings, create_app
+from onboarding_contracts import InvitationIssued, NotificationSent, Topic, parse_event
+from onboarding_contracts.events import InvitationIssuedData
+from onboarding_kit.kafka import TopicNames, new_producer
+from onboarding_kit.runtime import ServiceRuntime
+from onboarding_kit.sealing import Sealer, new_key
+from onboarding_kit.smtp_sink import start_sink
+from onboarding_kit.testing import eventually, read_topic, running
+
+pytestmark = pytest.mark.integration
+
+KEY = new_key()
+EXPIRES = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+
+
+def link_for(invitation_id: str, send_count: int) -> str:
+    # No '&' in it: the HTML part would escape it, and we look for the link verbatim.
+    return f"https://join.example.org/accept?token={invitation_id}-{send_count}-{uuid.uuid4().hex}"
+
+
+def issued(
+    invitation_id: str,
+    *,
+    send_count: int = 1,
+    link: str | None = None,
+    email: str = "ann@example.org",
+    name: str = "Ann Lee",
+    key: str = KEY,
+) -> InvitationIssued:
+    link = link or link_for(invitation_id, send_count)
+    return InvitationIssued(
+        source="/onboarding/invitation",
+        subject=invitation_id,
+        tenant_id="tenant-1",
+        correlation_id=f"corr-{uuid.uuid4().hex[:8]}",
+        causation_id=f"cause-{uuid.uuid4().hex[:8]}",
+        data=InvitationIssuedData(
+            invitation_id=invitation_id,
+            enrolment_id=f"enr-{invitation_id}",
+            email=email,
+            name=name,
+            course="Biology 101",
+            expires_at=EXPIRES,
+            send_count=send_count,
+            sealed_link=Sealer(key).seal(link, context=invitation_id),
+        ),
+    )
+
+
+def republished(event: InvitationIssued) -> InvitationIssued:
+    """What a republish of the same link looks like: a new event id, the same data."""
+    return event.model_copy(update={"id": str(uuid.uuid4())})
+
+
+def link_of(event: InvitationIssued, key: str = KEY) -> str:
+    return Sealer(key).unseal(event.data.sealed_link, context=event.data.invitation_id)
+
+
+# --- fixtures ---------------------------------------------------------------------------
+
+
+class Sink:
+    """The SMTP sink, started when a test says so and stopped at the end."""
+
+    def __init__(self, directory: Path, port: int) -> None:
+        self.directory = directory
+        self.port = port
+        self.controller: Controller | None = None
+
+    async def start(self) -> None:
+        self.controller = await asyncio.to_thread(start_sink, self.directory, port=self.port)
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def emails(self) -> list[EmailMessage]:
+        if not self.directory.exists():
+            return []
+        return [
+            message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(self.directory.glob("*.eml"))
+        ]
+
+
+@pytest.fixture
+def sink(tmp_path: Path, unused_port: int) -> Iterator[Sink]:
+    sink = Sink(tmp_path / "mail", unused_port)
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def topics(topic_prefix: str) -> TopicNames:
+    return TopicNames(topic_prefix)
+
+
+def notification_app(
+    database: str, kafka: str, topic_prefix: str, sink: Sink, **kw: Any
+) -> FastAPI:
+    settings = NotificationSettings(
+        database_url=database,
+        kafka_bootstrap_servers=kafka,
+        kafka_topic_prefix=topic_prefix,
+        kafka_partitions=1,  # one partition: "a following event" really follows
+        invitation_link_key=KEY,
+        smtp_port=sink.port,
+        consumer_batch_size=10,
+        outbox_poll_interval_s=0.2,
+        db_pool_size=4,
+        **kw,
+    )
+    return create_app(settings)
+
+
+@pytest.fixture
+async def producer(kafka: str) -> AsyncIterator[AIOKafkaProducer]:
+    producer = new_producer(kafka, client_id="test-invitation")
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+async def publish(
+    producer: AIOKafkaProducer, topics: TopicNames, *events: InvitationIssued
+) -> None:
+    for event in events:
+        await producer.send_and_wait(
+            topics.name(Topic.INVITATION), event.to_json(), key=event.subject.encode()
+        )
+
+
+def runtime_of(app: FastAPI) -> ServiceRuntime:
+    runtime: ServiceRuntime = app.state.runtime
+    return runtime
+
+
+def parts(email: EmailMessage) -> tuple[str, str]:
+    text = email.get_body(preferencelist=("plain",))
+    html = email.get_body(preferencelist=("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+def recipients(email: EmailMessage) -> list[str]:
+    return [address for _, address in getaddresses(email.get_all("To", []))]
+
+
+# --- tests ------------------------------------------------------------------------------
+
+
+async def test_an_issued_invitation_is_emailed_and_reported_sent(
+    database: str, kafka: str, topic_prefix: str, topics: TopicNames, sink: Sink, producer
+) -> None:
+    await sink.start()
+    app = notification_app(database, kafka, topic_prefix, sink)
+    event = issued("inv-1", email="ann@example.org")
+    link = link_of(event)
+    async with running(app):
+        await publish(producer, topics, event)
+        emails = await eventually(sink.emails, timeout_s=20)
+        sent = await read_topic(
+            kafka, [topics.name(Topic.NOTIFICATION)], until=lambda r: len(r) >= 1, timeout_s=20
+        )
+        rows = await runtime_of(app).pool.fetch(
+            "SELECT status, recipient, send_count, sent_at FROM notifications"
+        )
+
+    assert len(emails) == 1
+    email = emails[0]
+    assert recipients(email) == ["ann@example.org"]
+    text, html = parts(email)
+    assert link in text
+    assert f'href="{link}"' in html
+    assert event.data.sealed_link not in text + html, "the sealed form never reaches the person"
+
+    assert len(sent) == 1
+    notification = parse_event(sent[0].value)
+    assert isinstance(notification, NotificationSent)
+    assert notification.correlation_id == event.correlation_id
+    assert notification.causation_id == event.id
+    assert notification.tenant_id == event.tenant_id
+    assert notification.data.enrolment_id == event.data.enrolment_id
+    assert notification.data.invitation_id == "inv-1"
+    assert notification.data.channel == "email"
+    assert sent[0].key == notification.subject.encode()
+    assert email["X-Notification-Id"] == notification.data.notification_id
+
+    assert [(r["status"], r["recipient"], r["send_count"]) for r in rows] == [
+        ("sent", "ann@example.org", 1)
+    ]
+    assert rows[0]["sent_at"] is not None
+
+
+async def test_one_email_per_link_a_republish_sends_nothing_a_resend_sends_again(
+    database: str, kafka: str, topic_prefix: str, topics: TopicNames, sink: Sink, producer
+) -> None:
+    await sink.start()
+    app = notification_app(database, kafka, topic_prefix, sink)
+    first = issued("inv-2", send_count=1)
+    again = republished(first)
+    resend = issued("inv-2", send_count=2)
+    async with running(app):
+        consumer = runtime_of(app).consumer
+        assert consumer is not None
+        await publish(producer, topics, first)
+        await eventually(sink.emails, timeout_s=20)
+        # The same link again (new event id, so the inbox does not catch it), then a resend.
+        await publish(producer, topics, again, resend)
+        await eventually(lambda: consumer.stats.applied >= 3, timeout_s=20)
+        emails = sink.emails()
+        sent = await read_topic(
+            kafka, [topics.name(Topic.NOTIFICATION)], until=lambda r: len(r) >= 2, timeout_s=20
+        )
+        rows = await runtime_of(app).pool.fetch(
+            "SELECT send_count, status FROM notifications ORDER BY send_count"
+        )
+
+    assert consumer.stats.duplicates == 0, "the republish passed the inbox; the claim stopped it"
+    assert len(emails) == 2
+    links = sorted(parts(e)[0] for e in emails)
+    assert sum(link_of(first) in body for body in links) == 1
+    assert sum(link_of(resend) in body for body in links) == 1
+    assert len({e["X-Notification-Id"] for e in emails}) == 2
+    assert [(r["send_count"], r["status"]) for r in rows] == [(1, "sent"), (2, "sent")]
+    causes = sorted(parse_event(r.value).causation_id or "" for r in sent)
+    assert causes == sorted([first.id, resend.id])
+
+
+async def test_while_the_mail_server_is_down_the_event_waits_and_is_not_dead_lettered(
+    database: str,
+    kafka: str,
+    topic_prefix: str,
+    topics: TopicNames,
+    sink: Sink,
+    producer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # One attempt: were the outage blamed on the event, the first failure would park it.
+    app = notification_app(database, kafka, topic_prefix, sink, consumer_max_attempts=1)
+    event = issued("inv-3", email="bo@example.org", name="Bo Chen")
+    caplog.set_level(logging.WARNING, logger="onboarding_kit.consumer")
+    async with running(app):
+        consumer = runtime_of(app).consumer
+        assert consumer is not None
+        await publish(producer, topics, event)
+
+        def outages() -> int:
+            return caplog.text.count("infrastructure unavailable")
+
+        # Tried twice against the dead server, with nothing sent and nothing parked.
+        await eventually(lambda: outages() >= 2, timeout_s=20)
+        assert sink.emails() == []
+        assert consumer.stats.dead_lettered == 0
+        await sink.start()
+        emails = await eventually(sink.emails, timeout_s=20)
+        status = await eventually(
+            lambda: runtime_of(app).pool.fetchval("SELECT status FROM notifications"),
+            timeout_s=10,
+        )
+        with pytest.raises(TimeoutError):
+            await read_topic(
+                kafka,
+                [topics.dead_letter(Topic.INVITATION)],
+                until=lambda r: len(r) >= 1,
+                timeout_s=1.5,
+            )
+
+    assert len(emails) == 1
+    assert recipients(emails[0]) == ["bo@example.org"]
+    assert link_of(event) in parts(emails[0])[0]
+    assert status == "sent"
+    assert consumer.stats.dead_lettered == 0
+    assert "event dead-lettered" not in caplog.text
+
+
+async def test_a_link_that_cannot_be_unsealed_is_dead_lettered_and_the_next_is_delivered(
+    database: str, kafka: str, topic_prefix: str, topics: TopicNames, sink: Sink, producer
+) -> None:
+    await sink.start()
+    app = notification_app(database, kafka, topic_prefix, sink, consumer_max_attempts=2)
+    foreign = issued("inv-bad", email="eve@example.org", key=new_key())
+    good = issued("inv-good", email="dan@example.org")
+    async with running(app):
+        await publish(producer, topics, foreign, good)
+        dead = await read_topic(
+            kafka,
+            [topics.dead_letter(Topic.INVITATION)],
+            until=lambda r: len(r) >= 1,
+            timeout_s=20,
+        )
+        emails = await eventually(sink.emails, timeout_s=20)
+        await read_topic(
+            kafka, [topics.name(Topic.NOTIFICATION)], until=lambda r: len(r) >= 1, timeout_s=20
+        )
+        rows = await runtime_of(app).pool.fetch("SELECT invitation_id, status FROM notifications")
+
+    assert len(dead) == 1
+    assert dead[0].value == foreign.to_json()
+    assert dead[0].key == b"inv-bad"
+    headers = dict(dead[0].headers)
+    assert headers["dlt.error.type"] == b"SealError"
+    assert headers["dlt.attempts"] == b"2"
+    assert headers["dlt.original.topic"] == topics.name(Topic.INVITATION).encode()
+
+    assert len(emails) == 1
+    assert recipients(emails[0]) == ["dan@example.org"]
+    assert link_of(good) in parts(emails[0])[0]
+    assert [(r["invitation_id"], r["status"]) for r in rows] == [("inv-good", "sent")]

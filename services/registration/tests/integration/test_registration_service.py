@@ -1,0 +1,355 @@
+"""The registration service in-process, wired to a real invitation service (also in-process,
+over HTTP through an ASGI transport), both over a real PostgreSQL and a real Kafka broker.
+
+Invitation links come the real way: an EnrolmentCreated is published, the invitation service
+issues the link, and the test unseals it from the InvitationIssued event."""
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from invitation.app import InvitationSettings
+from invitation.app import create_app as create_invitation_app
+from onboarding_contracts import (
+    AccountActivated,
+    EnrolmentCreated,
+    InvitationIssued,
+    RegistrationCompleted,
+    Topic,
+    parse_event,
+)
+from onboarding_contracts.events import EnrolmentCreatedData
+from onboarding_kit.kafka import TopicNames, new_producer
+from onboarding_kit.sealing import Sealer, new_key
+from onboarding_kit.testing import eventually, read_topic, running
+from registration.app import RegistrationSettings
+from registration.app import create_app as create_registration_app
+from registration.invitations import InvitationClient
+
+pytestmark = pytest.mark.integration
+
+INTERNAL_TOKEN = "internal-token-for-the-tests-0123456789"
+PASSWORD = "correct horse battery staple"
+TENANT = "tenant-1"
+
+
+@dataclass
+class Invited:
+    event: EnrolmentCreated
+    invitation_id: str
+    token: str
+
+
+@dataclass
+class Stack:
+    """The registration service (`client`) with the invitation service behind it."""
+
+    client: httpx.AsyncClient
+    invitation_app: FastAPI
+    registration_db: str
+    invitation_db: str
+    kafka: str
+    topics: TopicNames
+    producer: AIOKafkaProducer
+    sealer: Sealer
+
+    async def invite(self, name: str = "Ada Lovelace") -> Invited:
+        """Enrol someone, as the enrolment service would, and open the link they were sent."""
+        enrolment_id = f"enr-{uuid.uuid4().hex[:10]}"
+        event = EnrolmentCreated(
+            source="/test",
+            subject=enrolment_id,
+            tenant_id=TENANT,
+            correlation_id=f"corr-{uuid.uuid4().hex[:10]}",
+            data=EnrolmentCreatedData(
+                enrolment_id=enrolment_id,
+                email=f"{enrolment_id}@example.org",
+                name=name,
+                external_id=enrolment_id,
+                role="learner",
+                course="Analytical Engines 101",
+            ),
+        )
+        await self.producer.send_and_wait(
+            self.topics.name(Topic.ENROLMENT), value=event.to_json(), key=enrolment_id.encode()
+        )
+
+        def mine(r: ConsumerRecord) -> bool:
+            document = json.loads(r.value)
+            return (
+                document["type"] == InvitationIssued.event_type
+                and document["data"]["enrolment_id"] == enrolment_id
+            )
+
+        records = await read_topic(
+            self.kafka,
+            [self.topics.name(Topic.INVITATION)],
+            until=lambda rs: any(mine(r) for r in rs),
+        )
+        issued = parse_event(next(r for r in records if mine(r)).value)
+        assert isinstance(issued, InvitationIssued)
+        link = self.sealer.unseal(issued.data.sealed_link, context=issued.data.invitation_id)
+        [token] = parse_qs(urlsplit(link).query)["token"]
+        return Invited(event, issued.data.invitation_id, token)
+
+    async def register(self, token: str, **fields: str) -> httpx.Response:
+        body = {
+            "token": token,
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "username": f"ada-{uuid.uuid4().hex[:6]}",
+            "password": PASSWORD,
+            **fields,
+        }
+        return await self.client.post("/v1/registrations", json=body)
+
+    async def accounts(self) -> list[asyncpg.Record]:
+        return await fetch(self.registration_db, "SELECT * FROM accounts ORDER BY created_at")
+
+
+async def fetch(database: str, query: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(database)
+    try:
+        return list(await conn.fetch(query, *args))
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def producer(kafka: str) -> AsyncIterator[AIOKafkaProducer]:
+    producer = new_producer(kafka, client_id="test-enrolment")
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+@pytest.fixture
+async def stack(
+    new_database, kafka: str, topic_prefix: str, producer: AIOKafkaProducer
+) -> AsyncIterator[Stack]:
+    invitation_db, registration_db = await new_database(), await new_database()
+    key = new_key()
+    invitation_app = create_invitation_app(
+        InvitationSettings(
+            database_url=invitation_db,
+            kafka_bootstrap_servers=kafka,
+            kafka_topic_prefix=topic_prefix,
+            invitation_link_key=key,
+            internal_api_token=INTERNAL_TOKEN,
+        )
+    )
+    registration_app = create_registration_app(
+        RegistrationSettings(
+            database_url=registration_db,
+            kafka_bootstrap_servers=kafka,
+            kafka_topic_prefix=topic_prefix,
+            internal_api_token=INTERNAL_TOKEN,
+        )
+    )
+    # The registration service reaches the invitation service in-process, over real HTTP
+    # semantics (status codes, JSON bodies, the internal token header).
+    await registration_app.state.invitations.close()
+    invitations = InvitationClient(
+        "http://invitation", INTERNAL_TOKEN, transport=httpx.ASGITransport(app=invitation_app)
+    )
+    registration_app.state.invitations = invitations
+    registration_app.state.runtime.on_stop.append(invitations.close)
+    async with running(invitation_app), running(registration_app) as client:
+        yield Stack(
+            client,
+            invitation_app,
+            registration_db,
+            invitation_db,
+            kafka,
+            TopicNames(topic_prefix),
+            producer,
+            Sealer(key),
+        )
+
+
+async def test_registering_activates_an_argon2id_account_and_announces_it(stack: Stack) -> None:
+    invited = await stack.invite()
+
+    response = await stack.register(invited.token, username="Ada.L")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body == {
+        "account_id": body["account_id"],
+        "username": "ada.l",
+        "email": invited.event.data.email,
+        "course": invited.event.data.course,
+    }
+    account_id = body["account_id"]
+    [account] = await stack.accounts()
+    assert account["id"] == account_id
+    assert account["status"] == "active"
+    assert (account["first_name"], account["last_name"]) == ("Ada", "Lovelace")
+    assert account["invitation_id"] == invited.invitation_id
+    assert account["enrolment_id"] == invited.event.data.enrolment_id
+    assert account["activated_at"] is not None
+    assert account["password_hash"].startswith("$argon2id$")
+    assert PasswordHasher().verify(account["password_hash"], PASSWORD)
+    assert PASSWORD not in repr(dict(account))
+
+    # RegistrationCompleted then AccountActivated, in the correlation of the enrolment.
+    def mine(records: list[ConsumerRecord]) -> list[ConsumerRecord]:
+        return [r for r in records if r.key == account_id.encode()]
+
+    records = await read_topic(
+        stack.kafka,
+        [stack.topics.name(Topic.REGISTRATION)],
+        until=lambda rs: len(mine(rs)) >= 2,
+    )
+    events = [parse_event(r.value) for r in sorted(mine(records), key=lambda r: r.offset)]
+    assert [type(e) for e in events] == [RegistrationCompleted, AccountActivated]
+    completed, activated = events
+    assert isinstance(completed, RegistrationCompleted)
+    assert isinstance(activated, AccountActivated)
+    for event in events:
+        assert event.subject == account_id
+        assert event.tenant_id == TENANT
+        assert event.correlation_id == invited.event.correlation_id
+        assert event.data.enrolment_id == invited.event.data.enrolment_id
+        assert event.data.account_id == account_id
+    assert completed.data.invitation_id == invited.invitation_id
+    assert completed.data.username == "ada.l"
+    assert activated.causation_id == completed.id
+    assert all(PASSWORD.encode() not in r.value for r in records)
+
+    # The invitation service took note of the account; the link is spent.
+    async def account_recorded() -> bool:
+        rows = await fetch(stack.invitation_db, "SELECT status, account_id FROM invitations")
+        return [tuple(r) for r in rows] == [("accepted", account_id)]
+
+    await eventually(account_recorded, timeout_s=15)
+    again = await stack.register(invited.token)
+    assert again.status_code == 410
+    assert again.json()["detail"]["reason"] == "used"
+    unknown = await stack.register("no-such-token")
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"]["reason"] == "unknown"
+    assert len(await stack.accounts()) == 1
+
+
+async def test_a_taken_username_is_refused_without_burning_the_link(stack: Stack) -> None:
+    first, second = await stack.invite(), await stack.invite()
+    assert (await stack.register(first.token, username="grace")).status_code == 201
+
+    taken = await stack.register(second.token, username="Grace")
+
+    assert taken.status_code == 409
+    assert set(taken.json()["detail"]["errors"]) == {"username"}
+    assert "taken" in taken.json()["detail"]["errors"]["username"]
+    assert [a["username"] for a in await stack.accounts()] == ["grace"]
+    retry = await stack.register(second.token, username="grace.h")
+    assert retry.status_code == 201
+    assert retry.json()["email"] == second.event.data.email
+    accounts = await stack.accounts()
+    assert [(a["username"], a["status"]) for a in accounts] == [
+        ("grace", "active"),
+        ("grace.h", "active"),
+    ]
+
+
+async def test_invalid_fields_are_each_named_and_do_not_burn_the_link(stack: Stack) -> None:
+    invited = await stack.invite()
+
+    invalid = await stack.register(
+        invited.token, first_name="  ", last_name="", username="x!", password="short"
+    )
+
+    assert invalid.status_code == 422
+    errors = invalid.json()["detail"]["errors"]
+    assert set(errors) == {"first_name", "last_name", "username", "password"}
+    assert "10 characters" in errors["password"]
+    assert await stack.accounts() == []
+    assert (await stack.register(invited.token)).status_code == 201
+
+
+async def test_the_join_pages(stack: Stack) -> None:
+    invited = await stack.invite(name="Ada Lovelace")
+    email = invited.event.data.email
+
+    page = await stack.client.get("/join", params={"token": invited.token})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert email in page.text
+    assert "Ada Lovelace" in page.text
+    assert '<form method="post" action="/join">' in page.text
+    assert f'name="token" value="{invited.token}"' in page.text
+
+    for params in ({}, {"token": ""}):
+        missing = await stack.client.get("/join", params=params)
+        assert missing.status_code == 404
+        assert "This link is incomplete" in missing.text
+    unknown = await stack.client.get("/join", params={"token": "no-such-token"})
+    assert unknown.status_code == 404
+    assert "This invitation link is not valid" in unknown.text
+
+    form = {
+        "token": invited.token,
+        "first_name": "Ada",
+        "last_name": "Byron-King",
+        "username": "countess",
+        "password": "short",
+    }
+    too_short = await stack.client.post("/join", data=form)
+    assert too_short.status_code == 422
+    assert "at least 10 characters" in too_short.text
+    assert 'value="Ada"' in too_short.text
+    assert 'value="Byron-King"' in too_short.text
+    assert 'value="countess"' in too_short.text
+    assert 'value="short"' not in too_short.text  # a password is never echoed
+    assert email in too_short.text
+
+    injected = await stack.client.post("/join", data={**form, "first_name": "<script>x</script>"})
+    assert injected.status_code == 422
+    assert "<script>x</script>" not in injected.text
+    assert "&lt;script&gt;x&lt;/script&gt;" in injected.text
+    assert await stack.accounts() == []
+
+    welcome = await stack.client.post("/join", data={**form, "password": PASSWORD})
+    assert welcome.status_code == 201
+    assert "Welcome, countess" in welcome.text
+    [account] = await stack.accounts()
+    assert (account["username"], account["status"]) == ("countess", "active")
+
+    used = await stack.client.get("/join", params={"token": invited.token})
+    assert used.status_code == 410
+    assert "already been used" in used.text
+
+
+async def test_a_malformed_link_gets_the_invalid_link_page_not_an_error(stack: Stack) -> None:
+    too_long = "x" * 500
+    page = await stack.client.get("/join", params={"token": too_long})
+    assert page.status_code == 404 and "not valid" in page.text
+    api = await stack.register(too_long)
+    assert api.status_code == 404 and api.json()["detail"]["reason"] == "unknown"
+
+
+async def test_when_the_invitation_service_is_down_people_are_asked_to_retry(
+    stack: Stack, unused_port: int
+) -> None:
+    invited = await stack.invite()
+    app = stack.client._transport.app  # type: ignore[attr-defined]
+    working = app.state.invitations
+    app.state.invitations = InvitationClient(f"http://127.0.0.1:{unused_port}", INTERNAL_TOKEN)
+    try:
+        page = await stack.client.get("/join", params={"token": invited.token})
+        assert page.status_code == 503 and "try again" in page.text
+        api = await stack.register(invited.token)
+        assert api.status_code == 503
+    finally:
+        await app.state.invitations.close()
+        app.state.invitations = working
+    assert (await stack.register(invited.token)).status_code == 201, "the link was not burned"
