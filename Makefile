@@ -28,7 +28,7 @@ infra: ## start PostgreSQL and Kafka (local processes, no Docker)
 up: deps infra ## start everything in the background and write .run/env
 	$(RUN) python -m onboarding_kit.devstack up
 
-down: ## stop everything `make up` started
+down: $(UV) ## stop everything `make up` started
 	-$(RUN) python -m onboarding_kit.devstack down
 	-deploy/local/kafka.sh stop
 	-deploy/local/postgres.sh stop

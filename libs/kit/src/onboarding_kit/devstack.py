@@ -14,6 +14,7 @@ import base64
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -169,6 +170,12 @@ def up(run_dir: Path, pg_server_url: str, kafka: str) -> None:
         internal_api_token=stored["INTERNAL_API_TOKEN"],
     )
     down(run_dir)
+    busy = [port for port in (*config.ports.values(), config.smtp_port) if _port_in_use(port)]
+    if busy:
+        raise SystemExit(
+            f"port(s) {', '.join(map(str, busy))} on 127.0.0.1 are in use: is another stack "
+            "running? Stop it (`make down` in its checkout) and try again."
+        )
     started = time.monotonic()
     processes = start_processes(config)
     pids = run_dir / "pids"
@@ -226,6 +233,11 @@ def down(run_dir: Path) -> None:
         else:
             os.killpg(pid, signal.SIGKILL)
         pid_file.unlink()
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _alive(pid: int) -> bool:
