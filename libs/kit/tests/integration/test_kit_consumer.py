@@ -10,7 +10,7 @@ from faststream.kafka import KafkaBroker
 from onboarding_contracts import Topic
 from onboarding_kit.consumer import EventConsumer
 from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
-from onboarding_kit.kafka import TopicNames, ensure_topics, new_producer
+from onboarding_kit.kafka import TopicNames, ensure_topics
 from onboarding_kit.testing import eventually, read_topic
 
 from .test_kit_outbox import enrolment_created
@@ -35,14 +35,6 @@ async def topics(kafka: str, topic_prefix: str) -> TopicNames:
     names = TopicNames(topic_prefix)
     await ensure_topics(kafka, names.all(), partitions=2)
     return names
-
-
-@pytest.fixture
-async def producer(kafka: str):
-    producer = new_producer(kafka, client_id="test")
-    await producer.start()
-    yield producer
-    await producer.stop()
 
 
 async def record_effect(conn: asyncpg.Connection, event) -> None:

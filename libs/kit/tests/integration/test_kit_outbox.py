@@ -11,7 +11,7 @@ from onboarding_contracts import EnrolmentCreated, Topic
 from onboarding_contracts.events import EnrolmentCreatedData
 from onboarding_kit import outbox
 from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
-from onboarding_kit.kafka import TopicNames, ensure_topics, new_producer
+from onboarding_kit.kafka import TopicNames, ensure_topics
 from onboarding_kit.outbox import OutboxRelay
 from onboarding_kit.testing import eventually, read_topic
 
@@ -49,14 +49,6 @@ async def topics(kafka: str, topic_prefix: str) -> TopicNames:
     names = TopicNames(topic_prefix)
     await ensure_topics(kafka, names.all(), partitions=3)
     return names
-
-
-@pytest.fixture
-async def producer(kafka: str):
-    producer = new_producer(kafka, client_id="test")
-    await producer.start()
-    yield producer
-    await producer.stop()
 
 
 def relay(pool, database, producer, topics, **kwargs) -> OutboxRelay:

@@ -28,9 +28,9 @@ from onboarding_contracts import (
     parse_event,
 )
 from onboarding_contracts.events import EnrolmentCreatedData
-from onboarding_kit.kafka import TopicNames, new_producer
+from onboarding_kit.kafka import TopicNames
 from onboarding_kit.sealing import Sealer, new_key
-from onboarding_kit.testing import eventually, read_topic, running
+from onboarding_kit.testing import eventually, query, read_topic, running
 
 pytestmark = pytest.mark.integration
 
@@ -114,12 +114,8 @@ class Service:
         issued, _ = await self.issued_for(event.data.enrolment_id)
         return event, issued, self.token_of(issued)
 
-    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(self.database)
-        try:
-            return list(await conn.fetch(query, *args))
-        finally:
-            await conn.close()
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        return await query(self.database, sql, *args)
 
     async def outbox_is_empty(self) -> bool:
         return (await self.fetch("SELECT count(*) AS n FROM outbox"))[0]["n"] == 0
@@ -156,14 +152,6 @@ async def read_to_end(
 
 def of_type(records: list[ConsumerRecord], event_type: str) -> list[ConsumerRecord]:
     return [r for r in records if json.loads(r.value)["type"] == event_type]
-
-
-@pytest.fixture
-async def producer(kafka: str) -> AsyncIterator[AIOKafkaProducer]:
-    producer = new_producer(kafka, client_id="test-enrolment")
-    await producer.start()
-    yield producer
-    await producer.stop()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from notification.app import NotificationSettings, create_app
 from onboarding_contracts import InvitationIssued, NotificationSent, Topic, parse_event
 from onboarding_contracts.events import InvitationIssuedData
-from onboarding_kit.kafka import TopicNames, new_producer
+from onboarding_kit.kafka import TopicNames
 from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.sealing import Sealer, new_key
 from onboarding_kit.smtp_sink import start_sink
@@ -129,14 +129,6 @@ def notification_app(
         **kw,
     )
     return create_app(settings)
-
-
-@pytest.fixture
-async def producer(kafka: str) -> AsyncIterator[AIOKafkaProducer]:
-    producer = new_producer(kafka, client_id="test-invitation")
-    await producer.start()
-    yield producer
-    await producer.stop()
 
 
 async def publish(

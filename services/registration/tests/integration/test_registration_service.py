@@ -8,7 +8,6 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
@@ -28,9 +27,9 @@ from onboarding_contracts import (
     parse_event,
 )
 from onboarding_contracts.events import EnrolmentCreatedData
-from onboarding_kit.kafka import TopicNames, new_producer
+from onboarding_kit.kafka import TopicNames
 from onboarding_kit.sealing import Sealer, new_key
-from onboarding_kit.testing import eventually, read_topic, running
+from onboarding_kit.testing import eventually, query, read_topic, running
 from registration.app import RegistrationSettings
 from registration.app import create_app as create_registration_app
 from registration.invitations import InvitationClient
@@ -113,23 +112,7 @@ class Stack:
         return await self.client.post("/v1/registrations", json=body)
 
     async def accounts(self) -> list[asyncpg.Record]:
-        return await fetch(self.registration_db, "SELECT * FROM accounts ORDER BY created_at")
-
-
-async def fetch(database: str, query: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(database)
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
-
-
-@pytest.fixture
-async def producer(kafka: str) -> AsyncIterator[AIOKafkaProducer]:
-    producer = new_producer(kafka, client_id="test-enrolment")
-    await producer.start()
-    yield producer
-    await producer.stop()
+        return await query(self.registration_db, "SELECT * FROM accounts ORDER BY created_at")
 
 
 @pytest.fixture
@@ -228,7 +211,7 @@ async def test_registering_activates_an_argon2id_account_and_announces_it(stack:
 
     # The invitation service took note of the account; the link is spent.
     async def account_recorded() -> bool:
-        rows = await fetch(stack.invitation_db, "SELECT status, account_id FROM invitations")
+        rows = await query(stack.invitation_db, "SELECT status, account_id FROM invitations")
         return [tuple(r) for r in rows] == [("accepted", account_id)]
 
     await eventually(account_recorded, timeout_s=15)

@@ -6,6 +6,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from fastapi import FastAPI
@@ -78,3 +79,12 @@ async def eventually(
                 await asyncio.sleep(interval_s)
     except TimeoutError:
         raise AssertionError(f"condition not met within {timeout_s}s (last: {last!r})") from None
+
+
+async def query(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Rows of one query on its own connection: for tests looking into a service's tables."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from aiokafka import AIOKafkaProducer
+
+from onboarding_kit.kafka import new_producer
 
 REPO_ROOT = Path(__file__).resolve().parents[5]
 LOCAL_PG_URL = "postgresql://postgres@127.0.0.1:55432/postgres"
@@ -110,6 +113,15 @@ async def database(new_database: NewDatabase) -> str:
 @pytest.fixture
 def kafka(infrastructure: Infrastructure) -> str:
     return infrastructure.kafka_bootstrap_servers
+
+
+@pytest.fixture
+async def producer(kafka: str) -> AsyncIterator[AIOKafkaProducer]:
+    """A started producer for tests that publish events themselves."""
+    producer = new_producer(kafka, client_id="test")
+    await producer.start()
+    yield producer
+    await producer.stop()
 
 
 @pytest.fixture
