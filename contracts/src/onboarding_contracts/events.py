@@ -61,6 +61,42 @@ class EnrolmentActivated(Envelope):
     data: EnrolmentActivatedData
 
 
+class InvitationRequestedData(Payload):
+    enrolment_id: str
+    email: EmailStr
+    name: str
+    course: str
+    cohort: str | None = None
+    channel: Channel = "email"
+    phone: str | None = None
+
+
+class InvitationRequested(Envelope):
+    """An admin asked to invite an enrolled person (tenants that invite by hand).
+    Subject: the enrolment id."""
+
+    event_type: ClassVar[str] = "onboarding.enrolment.invitation_requested"
+    type: Literal["onboarding.enrolment.invitation_requested"] = (
+        "onboarding.enrolment.invitation_requested"
+    )
+    data: InvitationRequestedData
+
+
+class EnrolmentCancelledData(Payload):
+    enrolment_id: str
+    email: EmailStr
+    course: str
+
+
+class EnrolmentCancelled(Envelope):
+    """The enrolment was withdrawn; its invitation, if any, is revoked. Subject: the
+    enrolment id."""
+
+    event_type: ClassVar[str] = "onboarding.enrolment.cancelled"
+    type: Literal["onboarding.enrolment.cancelled"] = "onboarding.enrolment.cancelled"
+    data: EnrolmentCancelledData
+
+
 # --- invitation --------------------------------------------------------------------------
 
 
@@ -101,6 +137,20 @@ class InvitationAccepted(Envelope):
     event_type: ClassVar[str] = "onboarding.invitation.accepted"
     type: Literal["onboarding.invitation.accepted"] = "onboarding.invitation.accepted"
     data: InvitationAcceptedData
+
+
+class InvitationRevokedData(Payload):
+    invitation_id: str
+    enrolment_id: str
+    revoked_at: AwareDatetime
+
+
+class InvitationRevoked(Envelope):
+    """The invitation was withdrawn; its link no longer works. Subject: the invitation id."""
+
+    event_type: ClassVar[str] = "onboarding.invitation.revoked"
+    type: Literal["onboarding.invitation.revoked"] = "onboarding.invitation.revoked"
+    data: InvitationRevokedData
 
 
 # --- notification ------------------------------------------------------------------------
@@ -181,8 +231,11 @@ EVENT_TYPES: dict[str, type[Envelope]] = {
     for model in (
         EnrolmentCreated,
         EnrolmentActivated,
+        EnrolmentCancelled,
+        InvitationRequested,
         InvitationIssued,
         InvitationAccepted,
+        InvitationRevoked,
         NotificationSent,
         NotificationFailed,
         RegistrationCompleted,

@@ -18,6 +18,7 @@ later, and nothing is dead-lettered for it.
 """
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,19 @@ from onboarding_kit.kafka import TopicNames
 
 log = logging.getLogger(__name__)
 
-EventHandler = Callable[[asyncpg.Connection, Any], Awaitable[None]]
+SingleEventHandler = Callable[[asyncpg.Connection, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Batched:
+    """A handler that takes every consecutive event of its type in a batch at once, so it
+    can write them with a few statements instead of a few per event. Order is kept: events
+    of other types in between split the run."""
+
+    apply: Callable[[asyncpg.Connection, list[Any]], Awaitable[None]]
+
+
+EventHandler = SingleEventHandler | Batched
 
 # Failures of the infrastructure rather than of the event: never dead-letter for these.
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
@@ -124,18 +137,25 @@ class EventConsumer:
                     [e.id for e in events],
                 )
             }
-            applied = duplicates = ignored = 0
+            fresh_events = []
             for event in events:
-                if event.id not in fresh:
-                    duplicates += 1
-                    continue
-                fresh.discard(event.id)  # the same event twice in one batch counts once
-                handler = self.handlers.get(event.type)
+                if event.id in fresh:
+                    fresh.discard(event.id)  # the same event twice in one batch counts once
+                    fresh_events.append(event)
+            duplicates = len(events) - len(fresh_events)
+            applied = ignored = 0
+            for event_type, run in itertools.groupby(fresh_events, key=lambda e: e.type):
+                group = list(run)
+                handler = self.handlers.get(event_type)
                 if handler is None:
-                    ignored += 1
-                    continue
-                await handler(conn, event)
-                applied += 1
+                    ignored += len(group)
+                elif isinstance(handler, Batched):
+                    await handler.apply(conn, group)
+                else:
+                    for event in group:
+                        await handler(conn, event)
+                if handler is not None:
+                    applied += len(group)
         self.stats.applied += applied
         self.stats.duplicates += duplicates
         self.stats.ignored += ignored

@@ -27,15 +27,23 @@ CHANNEL = "outbox"
 CONTENT_TYPE = b"application/cloudevents+json"
 
 
+_COLUMNS = ("topic", "key", "event_id", "event_type", "payload")
+_COPY_FROM = 100  # rows; below this an INSERT is cheaper than setting up a COPY
+
+
 async def append(conn: asyncpg.Connection, events: Sequence[Envelope]) -> None:
     """Add events to the outbox inside the caller's open transaction."""
     if not events:
         return
-    await conn.executemany(
-        "INSERT INTO outbox (topic, key, event_id, event_type, payload) "
-        "VALUES ($1, $2, $3, $4, $5)",
-        [(str(topic_of(e.type)), e.subject, e.id, e.type, e.model_dump_json()) for e in events],
-    )
+    rows = [(str(topic_of(e.type)), e.subject, e.id, e.type, e.model_dump_json()) for e in events]
+    if len(rows) >= _COPY_FROM:
+        await conn.copy_records_to_table("outbox", records=rows, columns=_COLUMNS)
+    else:
+        await conn.executemany(
+            "INSERT INTO outbox (topic, key, event_id, event_type, payload) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            rows,
+        )
     await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
 
 

@@ -4,8 +4,13 @@ from datetime import timedelta
 from typing import Any
 
 import asyncpg
-from onboarding_contracts import EnrolmentCreated, RegistrationCompleted
-from onboarding_kit.consumer import EventHandler
+from onboarding_contracts import (
+    EnrolmentCancelled,
+    EnrolmentCreated,
+    InvitationRequested,
+    RegistrationCompleted,
+)
+from onboarding_kit.consumer import Batched, EventHandler
 from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.sealing import Sealer
 
@@ -22,8 +27,16 @@ def event_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
         sealer=Sealer(settings.invitation_link_key),
     )
 
-    async def enrolment_created(conn: asyncpg.Connection, event: EnrolmentCreated) -> None:
-        await handlers.on_enrolment_created(InvitationStore(conn), event, policy, utcnow)
+    async def enrolment_created(conn: asyncpg.Connection, events: list[EnrolmentCreated]) -> None:
+        await handlers.on_enrolment_created(InvitationStore(conn), events, policy, utcnow)
+
+    async def invitation_requested(
+        conn: asyncpg.Connection, events: list[InvitationRequested]
+    ) -> None:
+        await handlers.on_invitation_requested(InvitationStore(conn), events, policy, utcnow)
+
+    async def enrolment_cancelled(conn: asyncpg.Connection, event: EnrolmentCancelled) -> None:
+        await handlers.on_enrolment_cancelled(InvitationStore(conn), event, utcnow)
 
     async def registration_completed(
         conn: asyncpg.Connection, event: RegistrationCompleted
@@ -31,6 +44,8 @@ def event_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
         await handlers.on_registration_completed(InvitationStore(conn), event)
 
     return {
-        EnrolmentCreated.event_type: enrolment_created,
+        EnrolmentCreated.event_type: Batched(enrolment_created),
+        InvitationRequested.event_type: Batched(invitation_requested),
+        EnrolmentCancelled.event_type: enrolment_cancelled,
         RegistrationCompleted.event_type: registration_completed,
     }

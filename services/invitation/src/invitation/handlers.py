@@ -2,17 +2,28 @@
 
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from onboarding_contracts import (
+    EnrolmentCancelled,
     EnrolmentCreated,
+    Envelope,
     InvitationAccepted,
     InvitationIssued,
+    InvitationRequested,
+    InvitationRevoked,
     RegistrationCompleted,
 )
-from onboarding_contracts.events import InvitationAcceptedData, InvitationIssuedData
+from onboarding_contracts.events import (
+    Channel,
+    EnrolmentCreatedData,
+    InvitationAcceptedData,
+    InvitationIssuedData,
+    InvitationRequestedData,
+    InvitationRevokedData,
+)
 from onboarding_kit.sealing import Sealer
 
 from invitation.domain import (
@@ -51,38 +62,51 @@ class LinkRefused(Exception):
         self.reason = reason
 
 
-async def on_enrolment_created(
+@dataclass(frozen=True)
+class Invitee:
+    """Who to invite, from an EnrolmentCreated or an InvitationRequested."""
+
+    enrolment_id: str
+    email: str
+    name: str
+    course: str
+    channel: Channel
+    phone: str | None
+
+
+async def issue_invitations(
     store: InvitationStore,
-    event: EnrolmentCreated,
+    requests: Sequence[tuple[Envelope, Invitee]],
     policy: IssuePolicy,
     now: Clock,
     token: Callable[[], str] = new_token,
 ) -> None:
-    """Invite the newly enrolled person, unless their tenant invites by hand."""
-    if not event.data.invite:
-        return
+    """One invitation per enrolment, with a fresh link each; an enrolment that already has
+    an invitation gets nothing more (the request was a repeat)."""
     issued_at = now()
-    raw_token = token()
-    invitation = Invitation(
-        id=new_id(),
-        tenant_id=event.tenant_id,
-        enrolment_id=event.data.enrolment_id,
-        email=str(event.data.email),
-        name=event.data.name,
-        course=event.data.course,
-        channel=event.data.channel,
-        status=InvitationStatus.PENDING,
-        send_count=1,
-        expires_at=issued_at + policy.ttl,
-        correlation_id=event.correlation_id,
+    pending = []
+    for cause, invitee in requests:
+        invitation = Invitation(
+            id=new_id(),
+            tenant_id=cause.tenant_id,
+            enrolment_id=invitee.enrolment_id,
+            email=invitee.email,
+            name=invitee.name,
+            course=invitee.course,
+            channel=invitee.channel,
+            status=InvitationStatus.PENDING,
+            send_count=1,
+            expires_at=issued_at + policy.ttl,
+            correlation_id=cause.correlation_id,
+        )
+        pending.append((cause, invitee, invitation, token()))
+    created = await store.create_many(
+        [(invitation, invitee.phone, hash_token(raw)) for _, invitee, invitation, raw in pending]
     )
-    if not await store.create(invitation, phone=event.data.phone, token_hash=hash_token(raw_token)):
-        return  # this enrolment is already invited
-    link = accept_link(policy.registration_url, raw_token)
     await store.publish(
         [
             InvitationIssued.caused_by(
-                event,
+                cause,
                 source=SOURCE,
                 subject=invitation.id,
                 data=InvitationIssuedData(
@@ -91,11 +115,72 @@ async def on_enrolment_created(
                     email=invitation.email,
                     name=invitation.name,
                     course=invitation.course,
-                    channel=event.data.channel,
-                    phone=event.data.phone,
+                    channel=invitee.channel,
+                    phone=invitee.phone,
                     expires_at=invitation.expires_at,
                     send_count=invitation.send_count,
-                    sealed_link=policy.sealer.seal(link, context=invitation.id),
+                    sealed_link=policy.sealer.seal(
+                        accept_link(policy.registration_url, raw), context=invitation.id
+                    ),
+                ),
+            )
+            for cause, invitee, invitation, raw in pending
+            if invitation.id in created
+        ]
+    )
+
+
+def _invitee(data: EnrolmentCreatedData | InvitationRequestedData) -> Invitee:
+    return Invitee(
+        enrolment_id=data.enrolment_id,
+        email=str(data.email),
+        name=data.name,
+        course=data.course,
+        channel=data.channel,
+        phone=data.phone,
+    )
+
+
+async def on_enrolment_created(
+    store: InvitationStore,
+    events: Sequence[EnrolmentCreated],
+    policy: IssuePolicy,
+    now: Clock,
+    token: Callable[[], str] = new_token,
+) -> None:
+    """Invite the newly enrolled, except those whose tenant invites by hand."""
+    requests = [(e, _invitee(e.data)) for e in events if e.data.invite]
+    await issue_invitations(store, requests, policy, now, token)
+
+
+async def on_invitation_requested(
+    store: InvitationStore,
+    events: Sequence[InvitationRequested],
+    policy: IssuePolicy,
+    now: Clock,
+    token: Callable[[], str] = new_token,
+) -> None:
+    await issue_invitations(store, [(e, _invitee(e.data)) for e in events], policy, now, token)
+
+
+async def on_enrolment_cancelled(
+    store: InvitationStore, event: EnrolmentCancelled, now: Clock
+) -> None:
+    """Withdraw the pending invitation of a cancelled enrolment: its link stops working."""
+    at = now()
+    invitation = await store.revoke(event.data.enrolment_id, at)
+    if invitation is None:
+        return  # never invited, or already accepted or expired
+    await store.publish(
+        [
+            InvitationRevoked.caused_by(
+                event,
+                source=SOURCE,
+                subject=invitation.id,
+                data=InvitationRevokedData(
+                    invitation_id=invitation.id,
+                    enrolment_id=invitation.enrolment_id,
+                    revoked_at=at,
                 ),
             )
         ]

@@ -1,7 +1,7 @@
 """The invitation service's SQL. Outbox writes go through the kit."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 
 import asyncpg
@@ -45,34 +45,26 @@ class InvitationStore:
     async def publish(self, events: Sequence[Envelope]) -> None:
         await outbox.append(self.conn, events)
 
-    async def create(
-        self,
-        invitation: Invitation,
-        *,
-        phone: str | None,
-        token_hash: bytes,
-    ) -> bool:
-        """Insert the invitation; False when the enrolment already has one."""
-        inserted = await self.conn.fetchval(
-            f"""INSERT INTO invitations ({_COLUMNS}, phone, token_hash)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                ON CONFLICT (enrolment_id) DO NOTHING
-                RETURNING true""",
-            invitation.id,
-            invitation.tenant_id,
-            invitation.enrolment_id,
-            invitation.email,
-            invitation.name,
-            invitation.course,
-            invitation.channel,
-            invitation.status.value,
-            invitation.send_count,
-            invitation.expires_at,
-            invitation.correlation_id,
-            phone,
-            token_hash,
+    async def create_many(
+        self, invitations: Sequence[tuple[Invitation, str | None, bytes]]
+    ) -> set[str]:
+        """Insert (invitation, phone, token hash) rows; return the ids inserted. An
+        enrolment that already has an invitation keeps it, and its new row is skipped."""
+        if not invitations:
+            return set()
+        columns = list(
+            zip(*[(*astuple(i), phone, token) for i, phone, token in invitations], strict=True)
         )
-        return bool(inserted)
+        rows = await self.conn.fetch(
+            f"""INSERT INTO invitations ({_COLUMNS}, phone, token_hash)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                     $6::text[], $7::text[], $8::text[], $9::int[],
+                                     $10::timestamptz[], $11::text[], $12::text[], $13::bytea[])
+                ON CONFLICT (enrolment_id) DO NOTHING
+                RETURNING id""",
+            *[list(column) for column in columns],
+        )
+        return {row["id"] for row in rows}
 
     async def by_token_hash(self, token_hash: bytes) -> Invitation | None:
         row = await self.conn.fetchrow(
@@ -89,6 +81,16 @@ class InvitationStore:
                 WHERE token_hash = $1 AND status = 'pending' AND expires_at > $2
                 RETURNING {_COLUMNS}""",
             token_hash,
+            now,
+        )
+        return Invitation.from_row(row) if row else None
+
+    async def revoke(self, enrolment_id: str, now: datetime) -> Invitation | None:
+        row = await self.conn.fetchrow(
+            f"""UPDATE invitations SET status = 'revoked', updated_at = $2
+                WHERE enrolment_id = $1 AND status = 'pending'
+                RETURNING {_COLUMNS}""",
+            enrolment_id,
             now,
         )
         return Invitation.from_row(row) if row else None

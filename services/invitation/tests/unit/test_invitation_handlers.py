@@ -14,17 +14,25 @@ from invitation.handlers import (
     LinkRefused,
     inspect_invitation,
     new_token,
+    on_enrolment_cancelled,
     on_enrolment_created,
+    on_invitation_requested,
     redeem_invitation,
 )
 from invitation.store import Invitation
 from onboarding_contracts import (
+    EnrolmentCancelled,
     EnrolmentCreated,
     Envelope,
     InvitationAccepted,
     InvitationIssued,
+    InvitationRequested,
 )
-from onboarding_contracts.events import EnrolmentCreatedData
+from onboarding_contracts.events import (
+    EnrolmentCancelledData,
+    EnrolmentCreatedData,
+    InvitationRequestedData,
+)
 from onboarding_kit.sealing import Sealer, SealError, new_key
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -45,15 +53,31 @@ class FakeStore:
     create_returns: bool | None = None  # force the answer of `create`
     redeem_calls: list[tuple[bytes, datetime]] = field(default_factory=list)
 
-    async def create(self, invitation: Invitation, *, phone: str | None, token_hash: bytes) -> bool:
-        if self.create_returns is not None:
-            return self.create_returns
-        if any(i.enrolment_id == invitation.enrolment_id for i in self.invitations.values()):
-            return False
-        self.invitations[invitation.id] = invitation
-        self.token_hashes[invitation.id] = token_hash
-        self.phones[invitation.id] = phone
-        return True
+    async def create_many(
+        self, invitations: Sequence[tuple[Invitation, str | None, bytes]]
+    ) -> set[str]:
+        created = set()
+        for invitation, phone, token_hash in invitations:
+            if self.create_returns is False or any(
+                i.enrolment_id == invitation.enrolment_id for i in self.invitations.values()
+            ):
+                continue
+            self.invitations[invitation.id] = invitation
+            self.token_hashes[invitation.id] = token_hash
+            self.phones[invitation.id] = phone
+            created.add(invitation.id)
+        return created
+
+    async def revoke(self, enrolment_id: str, now: datetime) -> Invitation | None:
+        for invitation in self.invitations.values():
+            if (
+                invitation.enrolment_id == enrolment_id
+                and invitation.status is InvitationStatus.PENDING
+            ):
+                revoked = dataclasses.replace(invitation, status=InvitationStatus.REVOKED)
+                self.invitations[invitation.id] = revoked
+                return revoked
+        return None
 
     async def publish(self, events: Sequence[Envelope]) -> None:
         self.outbox.extend(events)
@@ -129,7 +153,7 @@ def enrolment_created(**data: object) -> EnrolmentCreated:
 
 
 async def issue(store: FakeStore, policy: IssuePolicy, event: EnrolmentCreated) -> None:
-    await on_enrolment_created(store, event, policy, now=lambda: NOW, token=lambda: TOKEN)
+    await on_enrolment_created(store, [event], policy, now=lambda: NOW, token=lambda: TOKEN)
 
 
 # --- on_enrolment_created ----------------------------------------------------------------
@@ -215,8 +239,8 @@ async def test_sealed_link_is_bound_to_its_invitation(policy: IssuePolicy, seale
 
 async def test_default_tokens_are_fresh_and_hashed(policy: IssuePolicy, sealer: Sealer) -> None:
     store = FakeStore()
-    await on_enrolment_created(store, enrolment_created(enrolment_id="e1"), policy, lambda: NOW)
-    await on_enrolment_created(store, enrolment_created(enrolment_id="e2"), policy, lambda: NOW)
+    await on_enrolment_created(store, [enrolment_created(enrolment_id="e1")], policy, lambda: NOW)
+    await on_enrolment_created(store, [enrolment_created(enrolment_id="e2")], policy, lambda: NOW)
     tokens = []
     for event in store.outbox:
         assert isinstance(event, InvitationIssued)
@@ -364,3 +388,64 @@ async def test_redeem_lost_to_a_concurrent_redeem_is_used() -> None:
         await redeem_invitation(store, "tok", lambda: NOW)
     assert caught.value.reason is LinkRefusal.USED
     assert store.outbox == []
+
+
+# --- batches, requests and cancellation --------------------------------------------------
+
+
+async def test_a_batch_invites_each_enrolment_once_with_its_own_link(
+    policy: IssuePolicy, sealer: Sealer
+) -> None:
+    store = FakeStore()
+    events = [
+        enrolment_created(enrolment_id="e1"),
+        enrolment_created(enrolment_id="e2", invite=False),
+        enrolment_created(enrolment_id="e3"),
+        enrolment_created(enrolment_id="e1"),  # a repeat for e1 in the same batch
+    ]
+    await on_enrolment_created(store, events, policy, lambda: NOW)
+    issued = [e for e in store.outbox if isinstance(e, InvitationIssued)]
+    assert [e.data.enrolment_id for e in issued] == ["e1", "e3"]
+    links = {sealer.unseal(e.data.sealed_link, context=e.data.invitation_id) for e in issued}
+    assert len(links) == 2, "every invitation has its own token"
+    assert [e.causation_id for e in issued] == [events[0].id, events[2].id]
+
+
+async def test_an_invitation_request_invites_a_person_enrolled_without_one(
+    policy: IssuePolicy,
+) -> None:
+    store = FakeStore()
+    await on_enrolment_created(store, [enrolment_created(invite=False)], policy, lambda: NOW)
+    assert store.invitations == {}
+    request = InvitationRequested(
+        source="/test",
+        subject="enr-1",
+        tenant_id="tenant-1",
+        correlation_id="corr-2",
+        data=InvitationRequestedData(
+            enrolment_id="enr-1", email="ann@example.org", name="Ann Lee", course="Biology 101"
+        ),
+    )
+    await on_invitation_requested(store, [request], policy, lambda: NOW)
+    await on_invitation_requested(store, [request], policy, lambda: NOW)
+    assert [i.enrolment_id for i in store.invitations.values()] == ["enr-1"]
+    assert [e.correlation_id for e in store.outbox] == ["corr-2"]
+
+
+async def test_cancelling_revokes_the_pending_invitation_once(policy: IssuePolicy) -> None:
+    store = FakeStore()
+    store.add("tok")
+    cancelled = EnrolmentCancelled(
+        source="/test",
+        subject="enr-1",
+        tenant_id="tenant-1",
+        correlation_id="corr-3",
+        data=EnrolmentCancelledData(enrolment_id="enr-1", email="ann@example.org", course="x"),
+    )
+    await on_enrolment_cancelled(store, cancelled, lambda: NOW)
+    await on_enrolment_cancelled(store, cancelled, lambda: NOW)
+    assert store.invitations["inv-1"].status is InvitationStatus.REVOKED
+    assert [type(e).__name__ for e in store.outbox] == ["InvitationRevoked"]
+    with pytest.raises(LinkRefused) as refused:
+        await inspect_invitation(store, "tok", lambda: NOW)
+    assert refused.value.reason is LinkRefusal.REVOKED

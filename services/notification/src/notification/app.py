@@ -18,7 +18,7 @@ class NotificationSettings(ServiceSettings):
     http_port: int = 8003
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
-    smtp_pool_size: int = Field(default=4, ge=1)
+    smtp_pool_size: int = Field(default=8, ge=1)
     mail_from: str = "Onboarding <no-reply@onboarding.local>"
     invitation_link_key: str = Field(description="AES-256-GCM key that opens sealed accept links")
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import asyncpg
 from onboarding_contracts import InvitationIssued
-from onboarding_kit.consumer import EventHandler
+from onboarding_kit.consumer import Batched, EventHandler
 from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.sealing import Sealer
 
@@ -24,7 +24,7 @@ def event_handlers(
         now=lambda: datetime.now(UTC),
     )
 
-    async def invitation_issued(conn: asyncpg.Connection, event: InvitationIssued) -> None:
-        await handlers.on_invitation_issued(NotificationStore(conn), event, delivery)
+    async def invitations_issued(conn: asyncpg.Connection, events: list[InvitationIssued]) -> None:
+        await handlers.on_invitations_issued(NotificationStore(conn), events, delivery)
 
-    return {InvitationIssued.event_type: invitation_issued}
+    return {InvitationIssued.event_type: Batched(invitations_issued)}

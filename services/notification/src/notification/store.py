@@ -1,11 +1,23 @@
 """The notification service's SQL. Outbox writes go through the kit."""
 
 from collections.abc import Sequence
+from dataclasses import astuple, dataclass
 from datetime import datetime
 
 import asyncpg
 from onboarding_contracts import Envelope
 from onboarding_kit import outbox
+
+
+@dataclass(frozen=True)
+class NewNotification:
+    id: str
+    tenant_id: str
+    invitation_id: str
+    enrolment_id: str
+    send_count: int
+    channel: str
+    recipient: str
 
 
 class NotificationStore:
@@ -15,38 +27,25 @@ class NotificationStore:
     async def publish(self, events: Sequence[Envelope]) -> None:
         await outbox.append(self.conn, events)
 
-    async def claim(
-        self,
-        *,
-        notification_id: str,
-        tenant_id: str,
-        invitation_id: str,
-        enrolment_id: str,
-        send_count: int,
-        channel: str,
-        recipient: str,
-    ) -> bool:
-        """Record that this link is being sent; False when it already was."""
-        inserted = await self.conn.fetchval(
+    async def claim(self, notifications: Sequence[NewNotification]) -> set[str]:
+        """Record that these links are being sent; return the ids of those not sent before."""
+        if not notifications:
+            return set()
+        rows = await self.conn.fetch(
             """INSERT INTO notifications (id, tenant_id, invitation_id, enrolment_id,
                    send_count, channel, recipient, status)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, 'sending')
+               SELECT *, 'sending' FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+                                               $5::int[], $6::text[], $7::text[])
                ON CONFLICT (invitation_id, send_count) DO NOTHING
-               RETURNING true""",
-            notification_id,
-            tenant_id,
-            invitation_id,
-            enrolment_id,
-            send_count,
-            channel,
-            recipient,
+               RETURNING id""",
+            *[list(column) for column in zip(*map(astuple, notifications), strict=True)],
         )
-        return bool(inserted)
+        return {row["id"] for row in rows}
 
-    async def mark_sent(self, notification_id: str, at: datetime) -> None:
+    async def mark_sent(self, notification_ids: Sequence[str], at: datetime) -> None:
         await self.conn.execute(
-            "UPDATE notifications SET status = 'sent', sent_at = $2 WHERE id = $1",
-            notification_id,
+            "UPDATE notifications SET status = 'sent', sent_at = $2 WHERE id = ANY($1::text[])",
+            list(notification_ids),
             at,
         )
 
