@@ -62,6 +62,10 @@ async def main() -> None:
         headers={"Authorization": f"Bearer {env['ONBOARDING_API_KEY']}"},
         timeout=60,
     )
+    course_created = await admin.post(
+        "/v1/courses", json={"code": course, "title": f"IELTS Academic ({run})"}
+    )
+    course_created.raise_for_status()
     started = time.monotonic()
     response = await admin.post(
         "/v1/imports", params={"course": course}, content=csv, headers={"content-type": "text/csv"}

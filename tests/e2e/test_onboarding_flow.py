@@ -73,6 +73,11 @@ async def stack(
         await wait_ready(config, processes, timeout_s=90)
         await ensure_tenant(config.database_urls["enrolment"], "e2e", TENANT_KEY)
         await ensure_tenant(config.database_urls["enrolment"], "other", OTHER_TENANT_KEY)
+        for key in (TENANT_KEY, OTHER_TENANT_KEY):
+            async with admin(Stack(config), key) as client:
+                for course in ("ielts", "toefl"):
+                    created = await client.post("/v1/courses", json={"code": course})
+                    assert created.status_code == 201, created.text
         yield Stack(config)
     finally:
         stop_processes(processes)
@@ -165,6 +170,7 @@ async def test_enrol_invite_email_register_activate(
             "registered": 1,
             "active": 1,
             "expired": 0,
+            "failed": 0,
             "cancelled": 0,
         }
 

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.settings import ServiceSettings
 
-from enrolment.api import router
+from enrolment.api import install_error_handlers, router
 from enrolment.consumers import event_handlers
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -23,7 +23,9 @@ def create_app(settings: EnrolmentSettings | None = None) -> FastAPI:
         migrations=MIGRATIONS,
         handlers=event_handlers,
     )
-    return runtime.create_app(title="Onboarding: enrolment", routers=[router])
+    app = runtime.create_app(title="Onboarding: enrolment", routers=[router])
+    install_error_handlers(app)
+    return app
 
 
 def main() -> None:

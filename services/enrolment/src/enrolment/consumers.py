@@ -7,6 +7,7 @@ import asyncpg
 from onboarding_contracts import (
     AccountActivated,
     InvitationIssued,
+    NotificationFailed,
     NotificationSent,
     RegistrationCompleted,
 )
@@ -28,6 +29,7 @@ def event_handlers(_: ServiceRuntime) -> dict[str, EventHandler]:
     return {
         InvitationIssued.event_type: _with_store(handlers.on_invitation_issued),
         NotificationSent.event_type: _with_store(handlers.on_notification_sent),
+        NotificationFailed.event_type: _with_store(handlers.on_notification_failed),
         RegistrationCompleted.event_type: _with_store(handlers.on_registration_completed),
         AccountActivated.event_type: _with_store(handlers.on_account_activated),
     }

@@ -2,32 +2,47 @@
 
 import itertools
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from onboarding_contracts import (
     AccountActivated,
     EnrolmentActivated,
+    EnrolmentCancelled,
     EnrolmentCreated,
     InvitationIssued,
+    InvitationRequested,
+    NotificationFailed,
     NotificationSent,
     RegistrationCompleted,
 )
-from onboarding_contracts.events import EnrolmentActivatedData, EnrolmentCreatedData
+from onboarding_contracts.envelope import Envelope
+from onboarding_contracts.events import (
+    EnrolmentActivatedData,
+    EnrolmentCancelledData,
+    EnrolmentCreatedData,
+    InvitationRequestedData,
+)
 
 from enrolment.domain import (
+    EnrolmentStatus,
+    InvalidEnrolment,
+    InvitePolicy,
     Person,
     Row,
     RowError,
+    can_cancel,
+    can_invite,
     import_status,
     status_after_account_activated,
     status_after_invitation_issued,
+    validate_changes,
 )
-from enrolment.store import EnrolmentStore, NewEnrolment, UnitOfWork
+from enrolment.store import EnrolmentStore, NewEnrolment, Selection, UnitOfWork
 
 SOURCE = "/onboarding/enrolment"
-IMPORT_BATCH_SIZE = 1000
+IMPORT_BATCH_SIZE = 5000
 
 IdFactory = Callable[[], str]
 
@@ -40,6 +55,14 @@ class AlreadyEnrolled(ValueError):
     pass
 
 
+class NotFound(LookupError):
+    pass
+
+
+class Conflict(ValueError):
+    """The request is valid but the enrolment's state forbids it now."""
+
+
 @dataclass(frozen=True)
 class Request:
     """Who asks: the tenant and the correlation id every resulting event carries."""
@@ -48,39 +71,136 @@ class Request:
     correlation_id: str
 
 
-def _created(
-    request: Request, enrolment: NewEnrolment, course: str, import_id: str | None
-) -> EnrolmentCreated:
+# --- courses, cohorts, settings ----------------------------------------------------------
+
+
+async def create_course(store: EnrolmentStore, request: Request, code: str, title: str) -> None:
+    if not await store.create_course(request.tenant_id, code, title):
+        raise AlreadyEnrolled(f"course {code!r} already exists")
+
+
+async def create_cohort(
+    store: EnrolmentStore, request: Request, course: str, code: str, title: str
+) -> None:
+    await require_course(store, request, course)
+    if not await store.create_cohort(request.tenant_id, course, code, title):
+        raise AlreadyEnrolled(f"cohort {code!r} already exists in course {course!r}")
+
+
+async def require_course(store: EnrolmentStore, request: Request, course: str) -> None:
+    if not await store.course_exists(request.tenant_id, course):
+        raise InvalidEnrolment(
+            "course", f"unknown course {course!r}: create it first with POST /v1/courses"
+        )
+
+
+# --- enrolling ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where people are enrolled, and whether they are invited at once."""
+
+    course: str
+    policy: InvitePolicy
+    import_id: str | None = None
+    default_cohort: str | None = None
+
+
+async def resolve_policy(
+    store: EnrolmentStore, request: Request, override: InvitePolicy | None
+) -> InvitePolicy:
+    return override or InvitePolicy(await store.invite_policy(request.tenant_id))
+
+
+def _events_for(request: Request, target: Target, enrolment: NewEnrolment) -> list[Envelope]:
+    """EnrolmentCreated for everyone; EnrolmentActivated too for someone who already has an
+    account in the tenant (they are not invited again)."""
     p = enrolment.person
-    return EnrolmentCreated(
+    # The person was validated by the domain: building the payload without validating it
+    # again keeps a 100,000-row import fast.
+    created = EnrolmentCreated(
         source=SOURCE,
         subject=enrolment.id,
         tenant_id=request.tenant_id,
         correlation_id=request.correlation_id,
-        data=EnrolmentCreatedData(
+        data=EnrolmentCreatedData.model_construct(
             enrolment_id=enrolment.id,
             email=p.email,
             name=p.name,
             external_id=p.external_id,
             role=p.role,
-            course=course,
+            course=target.course,
             cohort=p.cohort,
             channel=p.channel,
             phone=p.phone,
-            import_id=import_id,
+            import_id=target.import_id,
+            invite=target.policy is InvitePolicy.AUTO and enrolment.account_id is None,
         ),
     )
+    if enrolment.account_id is None:
+        return [created]
+    activated = EnrolmentActivated.caused_by(
+        created,
+        source=SOURCE,
+        subject=enrolment.id,
+        data=EnrolmentActivatedData.model_construct(
+            enrolment_id=enrolment.id,
+            account_id=enrolment.account_id,
+            email=p.email,
+            course=target.course,
+            cohort=p.cohort,
+            role=p.role,
+        ),
+    )
+    return [created, activated]
+
+
+async def _enrol(
+    store: EnrolmentStore,
+    request: Request,
+    target: Target,
+    people: Sequence[tuple[str, Person]],
+) -> set[str]:
+    """Insert (id, person) pairs not yet enrolled in the course, with their events; return
+    the ids inserted."""
+    accounts = await store.accounts_of(request.tenant_id, [p.email for _, p in people])
+    enrolments = [
+        NewEnrolment(id, person)
+        if person.email not in accounts
+        else NewEnrolment(id, person, EnrolmentStatus.ACTIVE, accounts[person.email])
+        for id, person in people
+    ]
+    inserted = await store.insert_enrolments(
+        request.tenant_id, target.course, enrolments, import_id=target.import_id
+    )
+    await store.publish(
+        [
+            event
+            for enrolment in enrolments
+            if enrolment.id in inserted
+            for event in _events_for(request, target, enrolment)
+        ]
+    )
+    return inserted
 
 
 async def enrol_person(
-    store: EnrolmentStore, request: Request, course: str, person: Person, new_id: IdFactory = new_id
+    store: EnrolmentStore,
+    request: Request,
+    course: str,
+    person: Person,
+    policy: InvitePolicy | None = None,
+    new_id: IdFactory = new_id,
 ) -> str:
-    enrolment = NewEnrolment(new_id(), person)
-    inserted = await store.insert_enrolments(request.tenant_id, course, [enrolment])
-    if enrolment.id not in inserted:
+    await require_course(store, request, course)
+    if person.cohort and person.cohort not in await store.cohort_codes(request.tenant_id, course):
+        raise InvalidEnrolment("cohort", f"unknown cohort {person.cohort!r} in course {course!r}")
+    target = Target(course, await resolve_policy(store, request, policy))
+    enrolment_id = new_id()
+    if enrolment_id not in await _enrol(store, request, target, [(enrolment_id, person)]):
         raise AlreadyEnrolled(f"{person.email} is already enrolled in {course}")
-    await store.publish([_created(request, enrolment, course, None)])
-    return enrolment.id
+    return enrolment_id
 
 
 @dataclass
@@ -99,6 +219,7 @@ async def import_people(
     course: str,
     cohort: str | None,
     rows: Iterable[Row | RowError],
+    policy: InvitePolicy | None = None,
     new_id: IdFactory = new_id,
     batch_size: int = IMPORT_BATCH_SIZE,
 ) -> ImportResult:
@@ -106,38 +227,47 @@ async def import_people(
     with its events; a bad row never stops the good ones."""
     result = ImportResult(import_id=new_id())
     async with uow() as store:
-        await store.create_import(result.import_id, request.tenant_id, course, cohort)
+        await require_course(store, request, course)
+        cohorts = await store.cohort_codes(request.tenant_id, course)
+        if cohort is not None and cohort not in cohorts:
+            raise InvalidEnrolment("cohort", f"unknown cohort {cohort!r} in course {course!r}")
+        resolved = await resolve_policy(store, request, policy)
+        await store.create_import(result.import_id, request.tenant_id, course, cohort, resolved)
+    target = Target(course, resolved, result.import_id, cohort)
     iterator = iter(rows)
     while batch := list(itertools.islice(iterator, batch_size)):
-        good = [r for r in batch if isinstance(r, Row)]
         errors = [r for r in batch if isinstance(r, RowError)]
-        enrolments = {r.line: NewEnrolment(new_id(), _with_cohort(r.person, cohort)) for r in good}
+        good: list[Row] = []
+        for row in batch:
+            if isinstance(row, Row):
+                person = _with_cohort(row.person, cohort)
+                if person.cohort is not None and person.cohort not in cohorts:
+                    errors.append(
+                        RowError(
+                            row.line, "cohort", f"unknown cohort {person.cohort!r}", person.email
+                        )
+                    )
+                else:
+                    good.append(Row(row.line, person))
+        ids = {row.line: new_id() for row in good}
         async with uow() as store:
-            inserted = await store.insert_enrolments(
-                request.tenant_id, course, list(enrolments.values()), import_id=result.import_id
+            inserted = await _enrol(
+                store, request, target, [(ids[row.line], row.person) for row in good]
             )
             errors.extend(
-                RowError(r.line, "email", f"already enrolled in {course}", r.person.email)
-                for r in good
-                if enrolments[r.line].id not in inserted
-            )
-            await store.publish(
-                [
-                    _created(request, e, course, result.import_id)
-                    for e in enrolments.values()
-                    if e.id in inserted
-                ]
+                RowError(row.line, "email", f"already enrolled in {course}", row.person.email)
+                for row in good
+                if ids[row.line] not in inserted
             )
             await store.add_import_errors(result.import_id, errors)
+            await store.count_import_rows(result.import_id, len(batch), len(inserted), len(errors))
         result.total_rows += len(batch)
         result.enrolled += len(inserted)
         result.failed += len(errors)
         result.errors.extend(errors)
     result.status = import_status(result.enrolled, result.failed)
     async with uow() as store:
-        await store.finish_import(
-            result.import_id, result.status, result.total_rows, result.enrolled, result.failed
-        )
+        await store.finish_import(result.import_id, result.status)
     result.errors.sort(key=lambda e: e.line)
     return result
 
@@ -145,7 +275,91 @@ async def import_people(
 def _with_cohort(person: Person, cohort: str | None) -> Person:
     if person.cohort or not cohort:
         return person
-    return Person(**{**person.__dict__, "cohort": cohort})
+    return replace(person, cohort=cohort)
+
+
+# --- changing enrolments -----------------------------------------------------------------
+
+
+async def _existing(store: EnrolmentStore, request: Request, enrolment_id: str) -> dict[str, Any]:
+    found = await store.enrolment(request.tenant_id, enrolment_id, for_update=True)
+    if found is None:
+        raise NotFound("no such enrolment")
+    return found
+
+
+def _invitation_requested(request: Request, enrolment: dict[str, Any]) -> InvitationRequested:
+    return InvitationRequested(
+        source=SOURCE,
+        subject=enrolment["id"],
+        tenant_id=request.tenant_id,
+        correlation_id=request.correlation_id,
+        data=InvitationRequestedData.model_construct(
+            enrolment_id=enrolment["id"],
+            email=enrolment["email"],
+            name=enrolment["name"],
+            course=enrolment["course"],
+            cohort=enrolment["cohort"],
+            channel=enrolment["channel"],
+            phone=enrolment["phone"],
+        ),
+    )
+
+
+async def invite_enrolment(store: EnrolmentStore, request: Request, enrolment_id: str) -> None:
+    """Ask for the invitation of one person enrolled without one (seed 001's paper plane)."""
+    enrolment = await _existing(store, request, enrolment_id)
+    refusal = can_invite(EnrolmentStatus(enrolment["status"]))
+    if refusal is None and enrolment["invitation_requested_at"] is not None:
+        refusal = "an invitation was already requested"
+    if refusal is not None:
+        raise Conflict(refusal)
+    await store.mark_invitation_requested([enrolment_id])
+    await store.publish([_invitation_requested(request, enrolment)])
+
+
+async def invite_selection(store: EnrolmentStore, request: Request, selection: Selection) -> int:
+    """ "Send invites to new enrolments": everyone selected who is enrolled and not invited."""
+    enrolments = await store.selected_for_invitation(request.tenant_id, selection)
+    await store.mark_invitation_requested([e["id"] for e in enrolments])
+    await store.publish([_invitation_requested(request, e) for e in enrolments])
+    return len(enrolments)
+
+
+async def update_enrolment(
+    store: EnrolmentStore, request: Request, enrolment_id: str, changes: dict[str, str | None]
+) -> dict[str, Any]:
+    clean = validate_changes(changes)
+    enrolment = await _existing(store, request, enrolment_id)
+    if clean.get("cohort") and clean["cohort"] not in await store.cohort_codes(
+        request.tenant_id, enrolment["course"]
+    ):
+        raise InvalidEnrolment("cohort", f"unknown cohort {clean['cohort']!r}")
+    return await store.update_enrolment(enrolment_id, clean) if clean else enrolment
+
+
+async def cancel_enrolment(
+    store: EnrolmentStore, request: Request, enrolment_id: str
+) -> dict[str, Any]:
+    enrolment = await _existing(store, request, enrolment_id)
+    refusal = can_cancel(EnrolmentStatus(enrolment["status"]))
+    if refusal is not None:
+        raise Conflict(refusal)
+    cancelled = await store.cancel(enrolment_id)
+    await store.publish(
+        [
+            EnrolmentCancelled(
+                source=SOURCE,
+                subject=enrolment_id,
+                tenant_id=request.tenant_id,
+                correlation_id=request.correlation_id,
+                data=EnrolmentCancelledData(
+                    enrolment_id=enrolment_id, email=enrolment["email"], course=enrolment["course"]
+                ),
+            )
+        ]
+    )
+    return cancelled
 
 
 # --- events from the other services ------------------------------------------------------
@@ -167,7 +381,12 @@ async def on_notification_sent(store: EnrolmentStore, event: NotificationSent) -
     await store.mark_emailed(event.data.enrolment_id, event.data.sent_at)
 
 
+async def on_notification_failed(store: EnrolmentStore, event: NotificationFailed) -> None:
+    await store.mark_delivery_failed(event.data.enrolment_id, event.time)
+
+
 async def on_registration_completed(store: EnrolmentStore, event: RegistrationCompleted) -> None:
+    await store.remember_account(event.tenant_id, str(event.data.email), event.data.account_id)
     await store.mark_registered(event.data.enrolment_id, event.data.account_id, event.time)
 
 

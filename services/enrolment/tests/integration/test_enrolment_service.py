@@ -30,6 +30,8 @@ async def client(database: str, kafka: str, topic_prefix: str):
     )
     async with running(app) as client:
         client.headers["Authorization"] = f"Bearer {KEY}"
+        for course in ("ielts", "toefl", "c"):
+            assert (await client.post("/v1/courses", json={"code": course})).status_code == 201
         yield client
 
 
@@ -45,6 +47,21 @@ def post_csv(client: httpx.AsyncClient, body: bytes | str, **params: str):
 async def test_enrolling_one_person_stores_them_and_publishes_enrolment_created(
     client, kafka, topic_prefix
 ) -> None:
+    response = await client.post(
+        "/v1/enrolments",
+        json={
+            "email": " Ada@Example.org ",
+            "name": "Ada  Lovelace",
+            "external_id": "S-1",
+            "role": "mentor",
+            "course": "ielts",
+            "cohort": "2026-spring",
+        },
+        headers={"X-Correlation-Id": "corr-1"},
+    )
+    assert response.status_code == 422 and response.json()["detail"]["field"] == "cohort"
+    cohort = await client.post("/v1/cohorts", json={"course": "ielts", "code": "2026-spring"})
+    assert cohort.status_code == 201
     response = await client.post(
         "/v1/enrolments",
         json={
@@ -130,6 +147,7 @@ async def test_an_import_enrols_the_good_rows_and_reports_each_bad_one(client, d
         "Old,old@example.org,6,learner\n"
         "Eve,eve@example.org,7,teacher\n"
     )
+    await client.post("/v1/cohorts", json={"course": "ielts", "code": "spring"})
     response = await post_csv(client, csv.encode(), cohort="spring")
     assert response.status_code == 201, response.text
     report = response.json()

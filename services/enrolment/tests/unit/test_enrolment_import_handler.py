@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from enrolment.domain import Person, Row, RowError, read_csv
+from enrolment.domain import InvalidEnrolment, Person, Row, RowError, read_csv
 from enrolment.handlers import (
     SOURCE,
     AlreadyEnrolled,
@@ -30,8 +30,9 @@ class Import:
     tenant_id: str
     course: str
     cohort: str | None
+    policy: str = "auto"
     status: str = "processing"
-    totals: tuple[int, int, int] | None = None
+    totals: tuple[int, int, int] = (0, 0, 0)
     errors: list[RowError] = field(default_factory=list)
 
 
@@ -46,12 +47,34 @@ class FakeStore:
     imports: dict[str, Import] = field(default_factory=dict)
     outbox: list[Envelope] = field(default_factory=list)
     insert_calls: list[int] = field(default_factory=list)
+    courses: set[str] = field(default_factory=lambda: {COURSE})
+    cohorts: set[str] = field(default_factory=lambda: {"2025-A", "own", "import-wide", "c1", "c"})
+    accounts: dict[str, str] = field(default_factory=dict)
+    policy: str = "auto"
+
+    async def course_exists(self, tenant_id: str, code: str) -> bool:
+        return code in self.courses
+
+    async def cohort_codes(self, tenant_id: str, course: str) -> set[str]:
+        return self.cohorts
+
+    async def invite_policy(self, tenant_id: str) -> str:
+        return self.policy
+
+    async def accounts_of(self, tenant_id: str, emails: Sequence[str]) -> dict[str, str]:
+        return {e: self.accounts[e] for e in emails if e in self.accounts}
 
     async def create_import(
-        self, import_id: str, tenant_id: str, course: str, cohort: str | None
+        self, import_id: str, tenant_id: str, course: str, cohort: str | None, policy: str
     ) -> None:
         assert import_id not in self.imports
-        self.imports[import_id] = Import(tenant_id, course, cohort)
+        self.imports[import_id] = Import(tenant_id, course, cohort, policy)
+
+    async def count_import_rows(
+        self, import_id: str, total: int, enrolled: int, failed: int
+    ) -> None:
+        t, e, f = self.imports[import_id].totals
+        self.imports[import_id].totals = (t + total, e + enrolled, f + failed)
 
     async def insert_enrolments(
         self,
@@ -77,13 +100,10 @@ class FakeStore:
     async def add_import_errors(self, import_id: str, errors: Sequence[RowError]) -> None:
         self.imports[import_id].errors.extend(errors)
 
-    async def finish_import(
-        self, import_id: str, status: str, total: int, enrolled: int, failed: int
-    ) -> None:
+    async def finish_import(self, import_id: str, status: str) -> None:
         found = self.imports[import_id]
         assert found.status == "processing", "an import is finished once"
         found.status = status
-        found.totals = (total, enrolled, failed)
 
     def enrol_already(self, email: str, course: str = COURSE, tenant_id: str = TENANT) -> None:
         self.enrolments[(tenant_id, course, email)] = (
@@ -389,3 +409,43 @@ async def test_enrol_person_twice() -> None:
     with pytest.raises(AlreadyEnrolled):
         await enrol_person(store, REQUEST, COURSE, person, new_id=ids)
     assert len(store.outbox) == 1
+
+
+async def test_an_unknown_cohort_in_a_row_is_that_rows_error() -> None:
+    store = FakeStore(cohorts={"spring"})
+    result = await run_import(
+        store,
+        parse("email,id,name,cohort\na@example.org,1,A,spring\nb@example.org,2,B,autumn\n"),
+    )
+    assert result.enrolled == 1
+    assert [(e.line, e.field) for e in result.errors] == [(3, "cohort")]
+
+
+async def test_an_unknown_course_is_refused_before_anything_is_stored() -> None:
+    store = FakeStore(courses=set())
+    with pytest.raises(InvalidEnrolment, match="unknown course"):
+        await run_import(store, parse(MIXED_CSV))
+    assert store.imports == {} and store.outbox == []
+
+
+async def test_someone_with_an_account_is_active_at_once_and_not_invited() -> None:
+    store = FakeStore(accounts={"ann@example.org": "acc-1"})
+    await run_import(store, parse("email,id,name\nann@example.org,1,Ann\nbob@example.org,2,Bob\n"))
+    by_type = [(e.type, e.subject) for e in store.outbox]
+    ann_created = next(
+        e for e in store.outbox if e.type.endswith("created") and e.data.email == "ann@example.org"
+    )
+    bob_created = next(
+        e for e in store.outbox if e.type.endswith("created") and e.data.email == "bob@example.org"
+    )
+    assert ann_created.data.invite is False and bob_created.data.invite is True
+    assert ("onboarding.enrolment.activated", ann_created.subject) in by_type
+    assert len(by_type) == 3
+
+
+async def test_manual_policy_enrols_without_inviting() -> None:
+    store = FakeStore(policy="manual")
+    await run_import(store, parse("email,id,name\nann@example.org,1,Ann\n"))
+    [created] = store.outbox
+    assert created.data.invite is False
+    assert store.imports[next(iter(store.imports))].policy == "manual"
