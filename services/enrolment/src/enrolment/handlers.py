@@ -234,6 +234,32 @@ async def import_people(
         resolved = await resolve_policy(store, request, policy)
         await store.create_import(result.import_id, request.tenant_id, course, cohort, resolved)
     target = Target(course, resolved, result.import_id, cohort)
+    try:
+        await _import_rows(uow, request, target, cohorts, rows, new_id, batch_size, result)
+    except BaseException:
+        # The batches already committed stay enrolled (and are reported by GET); the import
+        # is marked failed rather than left processing forever.
+        async with uow() as store:
+            await store.finish_import(result.import_id, "failed")
+        raise
+    result.status = import_status(result.enrolled, result.failed)
+    async with uow() as store:
+        await store.finish_import(result.import_id, result.status)
+    result.errors.sort(key=lambda e: e.line)
+    return result
+
+
+async def _import_rows(
+    uow: UnitOfWork,
+    request: Request,
+    target: Target,
+    cohorts: set[str],
+    rows: Iterable[Row | RowError],
+    new_id: IdFactory,
+    batch_size: int,
+    result: ImportResult,
+) -> None:
+    course, cohort = target.course, target.default_cohort
     iterator = iter(rows)
     while batch := list(itertools.islice(iterator, batch_size)):
         errors = [r for r in batch if isinstance(r, RowError)]
@@ -265,11 +291,6 @@ async def import_people(
         result.enrolled += len(inserted)
         result.failed += len(errors)
         result.errors.extend(errors)
-    result.status = import_status(result.enrolled, result.failed)
-    async with uow() as store:
-        await store.finish_import(result.import_id, result.status)
-    result.errors.sort(key=lambda e: e.line)
-    return result
 
 
 def _with_cohort(person: Person, cohort: str | None) -> Person:

@@ -449,3 +449,19 @@ async def test_manual_policy_enrols_without_inviting() -> None:
     [created] = store.outbox
     assert created.data.invite is False
     assert store.imports[next(iter(store.imports))].policy == "manual"
+
+
+async def test_an_import_that_breaks_half_way_is_marked_failed_not_left_processing() -> None:
+    class BreaksOnSecondBatch(FakeStore):
+        async def insert_enrolments(self, *args: Any, **kwargs: Any) -> set[str]:
+            if self.insert_calls:
+                raise ConnectionError("database went away")
+            return await super().insert_enrolments(*args, **kwargs)
+
+    store = BreaksOnSecondBatch()
+    text = "email,id,name\n" + "".join(f"p{n}@example.org,{n},P {n}\n" for n in range(4))
+    with pytest.raises(ConnectionError):
+        await run_import(store, parse(text), batch_size=2)
+    [recorded] = store.imports.values()
+    assert recorded.status == "failed"
+    assert recorded.totals == (2, 2, 0), "the first batch stays enrolled and counted"
