@@ -386,20 +386,24 @@ async def cancel_enrolment(
 # --- events from the other services ------------------------------------------------------
 
 
-async def on_invitation_issued(store: EnrolmentStore, event: InvitationIssued) -> None:
-    current = await store.status_for_update(event.data.enrolment_id)
-    if current is None:
-        return
+async def on_invitations_issued(store: EnrolmentStore, events: Sequence[InvitationIssued]) -> None:
+    current = await store.statuses_for_update([e.data.enrolment_id for e in events])
     await store.mark_invited(
-        event.data.enrolment_id,
-        status_after_invitation_issued(current),
-        event.data.invitation_id,
-        event.time,
+        [
+            (
+                e.data.enrolment_id,
+                status_after_invitation_issued(current[e.data.enrolment_id]),
+                e.data.invitation_id,
+                e.time,
+            )
+            for e in events
+            if e.data.enrolment_id in current
+        ]
     )
 
 
-async def on_notification_sent(store: EnrolmentStore, event: NotificationSent) -> None:
-    await store.mark_emailed(event.data.enrolment_id, event.data.sent_at)
+async def on_notifications_sent(store: EnrolmentStore, events: Sequence[NotificationSent]) -> None:
+    await store.mark_emailed([(e.data.enrolment_id, e.data.sent_at) for e in events])
 
 
 async def on_notification_failed(store: EnrolmentStore, event: NotificationFailed) -> None:

@@ -297,25 +297,33 @@ class EnrolmentStore:
         )
         return EnrolmentStatus(status) if status else None
 
+    async def statuses_for_update(self, enrolment_ids: Sequence[str]) -> dict[str, EnrolmentStatus]:
+        rows = await self.conn.fetch(
+            "SELECT id, status FROM enrolments WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE",
+            list(enrolment_ids),
+        )
+        return {r["id"]: EnrolmentStatus(r["status"]) for r in rows}
+
     async def mark_invited(
-        self, enrolment_id: str, status: EnrolmentStatus, invitation_id: str, at: datetime
+        self, invited: Sequence[tuple[str, EnrolmentStatus, str, datetime]]
     ) -> None:
+        """(enrolment id, new status, invitation id, when) for each enrolment invited."""
         await self.conn.execute(
-            """UPDATE enrolments SET status = $2, invitation_id = $3,
-                   invited_at = coalesce(invited_at, $4), updated_at = now()
-               WHERE id = $1""",
-            enrolment_id,
-            status.value,
-            invitation_id,
-            at,
+            """UPDATE enrolments e SET status = u.status, invitation_id = u.invitation_id,
+                   invited_at = coalesce(e.invited_at, u.at), updated_at = now()
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+                    AS u(id, status, invitation_id, at)
+               WHERE e.id = u.id""",
+            *[list(column) for column in zip(*invited, strict=True)] if invited else [[]] * 4,
         )
 
-    async def mark_emailed(self, enrolment_id: str, at: datetime) -> None:
+    async def mark_emailed(self, emailed: Sequence[tuple[str, datetime]]) -> None:
+        """(enrolment id, when) for each enrolment whose invitation was delivered."""
         await self.conn.execute(
-            "UPDATE enrolments SET emailed_at = coalesce(emailed_at, $2), updated_at = now() "
-            "WHERE id = $1",
-            enrolment_id,
-            at,
+            """UPDATE enrolments e SET emailed_at = coalesce(e.emailed_at, u.at), updated_at = now()
+               FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
+               WHERE e.id = u.id""",
+            *[list(column) for column in zip(*emailed, strict=True)] if emailed else [[]] * 2,
         )
 
     async def mark_delivery_failed(self, enrolment_id: str, at: datetime) -> None:
