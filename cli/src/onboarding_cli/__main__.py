@@ -1,0 +1,3 @@
+from onboarding_cli.main import app
+
+app(prog_name="onboard")
