@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import cast, get_args
 
@@ -309,12 +310,12 @@ def encode_cursor(created_at: str, enrolment_id: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[str, str]:
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, enrolment_id = json.loads(raw)
+        if not isinstance(created_at, str) or not isinstance(enrolment_id, str):
+            raise TypeError("not a pair of strings")
+        return datetime.fromisoformat(created_at), enrolment_id
     except (ValueError, TypeError) as error:
         raise InvalidEnrolment("cursor", "not a cursor this API returned") from error
-    if not isinstance(created_at, str) or not isinstance(enrolment_id, str):
-        raise InvalidEnrolment("cursor", "not a cursor this API returned")
-    return created_at, enrolment_id

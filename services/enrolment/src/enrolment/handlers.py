@@ -135,7 +135,7 @@ def _events_for(request: Request, target: Target, enrolment: NewEnrolment) -> li
             channel=p.channel,
             phone=p.phone,
             import_id=target.import_id,
-            invite=target.policy is InvitePolicy.AUTO and enrolment.account_id is None,
+            invite=enrolment.invite,
         ),
     )
     if enrolment.account_id is None:
@@ -166,7 +166,7 @@ async def _enrol(
     the ids inserted."""
     accounts = await store.accounts_of(request.tenant_id, [p.email for _, p in people])
     enrolments = [
-        NewEnrolment(id, person)
+        NewEnrolment(id, person, invite=target.policy is InvitePolicy.AUTO)
         if person.email not in accounts
         else NewEnrolment(id, person, EnrolmentStatus.ACTIVE, accounts[person.email])
         for id, person in people
@@ -340,7 +340,10 @@ async def invite_enrolment(store: EnrolmentStore, request: Request, enrolment_id
 
 
 async def invite_selection(store: EnrolmentStore, request: Request, selection: Selection) -> int:
-    """ "Send invites to new enrolments": everyone selected who is enrolled and not invited."""
+    """Seed 001's "Send invites to new enrolments": everyone selected who is enrolled and
+    not invited yet."""
+    if not (selection.course or selection.cohort or selection.import_id):
+        raise InvalidEnrolment("course", "name a course, a cohort or an import to invite")
     enrolments = await store.selected_for_invitation(request.tenant_id, selection)
     await store.mark_invitation_requested([e["id"] for e in enrolments])
     await store.publish([_invitation_requested(request, e) for e in enrolments])
@@ -356,6 +359,8 @@ async def update_enrolment(
         request.tenant_id, enrolment["course"]
     ):
         raise InvalidEnrolment("cohort", f"unknown cohort {clean['cohort']!r}")
+    if enrolment["channel"] == "sms" and "phone" in clean and clean["phone"] is None:
+        raise InvalidEnrolment("phone", "a phone number is needed for the sms channel")
     return await store.update_enrolment(enrolment_id, clean) if clean else enrolment
 
 

@@ -19,6 +19,7 @@ class NewEnrolment:
     person: Person
     status: EnrolmentStatus = EnrolmentStatus.ENROLLED
     account_id: str | None = None
+    invite: bool = False  # the invitation is asked for at once (auto policy)
 
 
 @dataclass(frozen=True)
@@ -181,15 +182,19 @@ class EnrolmentStore:
             return set()
         rows = await self.conn.fetch(
             """INSERT INTO enrolments
-                   (id, tenant_id, course, import_id, status, account_id, activated_at,
+                   (id, tenant_id, course, import_id, status, account_id, registered_at,
+                    activated_at, invitation_requested_at,
                     email, name, external_id, role, cohort, phone, channel)
                SELECT u.id, $1, $2, $3, u.status, u.account_id,
                       CASE WHEN u.account_id IS NULL THEN NULL ELSE now() END,
+                      CASE WHEN u.account_id IS NULL THEN NULL ELSE now() END,
+                      CASE WHEN u.invite THEN now() END,
                       u.email, u.name, u.external_id, u.role, u.cohort, u.phone, u.channel
-               FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                           $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-                    AS u(id, status, account_id, email, name, external_id, role, cohort,
-                         phone, channel)
+               FROM unnest($4::text[], $5::text[], $6::text[], $7::bool[], $8::text[],
+                           $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+                           $14::text[])
+                    AS u(id, status, account_id, invite, email, name, external_id, role,
+                         cohort, phone, channel)
                ON CONFLICT (tenant_id, course, email) DO NOTHING
                RETURNING id""",
             tenant_id,
@@ -198,6 +203,7 @@ class EnrolmentStore:
             [e.id for e in enrolments],
             [e.status.value for e in enrolments],
             [e.account_id for e in enrolments],
+            [e.invite for e in enrolments],
             [e.person.email for e in enrolments],
             [e.person.name for e in enrolments],
             [e.person.external_id for e in enrolments],
@@ -220,7 +226,7 @@ class EnrolmentStore:
         return dict(row) if row else None
 
     async def list_enrolments(
-        self, tenant_id: str, selection: Selection, after: tuple[str, str] | None, limit: int
+        self, tenant_id: str, selection: Selection, after: tuple[datetime, str] | None, limit: int
     ) -> list[dict[str, Any]]:
         where, values = selection.where(first_parameter=4)
         rows = await self.conn.fetch(
@@ -231,7 +237,7 @@ class EnrolmentStore:
                 ORDER BY created_at, id
                 LIMIT {int(limit)}""",
             tenant_id,
-            datetime.fromisoformat(after[0]) if after else None,
+            after[0] if after else None,
             after[1] if after else None,
             *values,
         )

@@ -21,6 +21,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from onboarding_kit.kafka import new_producer
 
@@ -124,9 +125,29 @@ async def producer(kafka: str) -> AsyncIterator[AIOKafkaProducer]:
     await producer.stop()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _few_partitions() -> Iterator[None]:
+    """Services started by tests create their topics with two partitions, not the
+    production default: enough to exercise keying, and light on the broker."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KAFKA_PARTITIONS", "2")
+        yield
+
+
 @pytest.fixture
-def topic_prefix() -> str:
-    return f"test.{uuid.uuid4().hex[:8]}."
+async def topic_prefix(kafka: str) -> AsyncIterator[str]:
+    """A prefix of this test's own; its topics are deleted afterwards, so a long-lived
+    broker does not fill up with test topics."""
+    prefix = f"test.{uuid.uuid4().hex[:8]}."
+    yield prefix
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+        mine = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if mine:
+            await admin.delete_topics(mine)
+    finally:
+        await admin.close()
 
 
 @pytest.fixture
