@@ -95,3 +95,15 @@ def test_every_event_type_maps_to_its_service_topic() -> None:
     assert topic_of("onboarding.registration.account_activated") is Topic.REGISTRATION
     with pytest.raises(ValueError, match="not an onboarding event"):
         topic_of("other.enrolment.created")
+
+
+def test_event_ids_are_random_version_4_uuids() -> None:
+    import uuid
+
+    from onboarding_contracts import new_event_id
+
+    ids = {new_event_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    for value in list(ids)[:50]:
+        parsed = uuid.UUID(value)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == value

@@ -7,7 +7,7 @@ allows only lowercase letters and digits in attribute names, so the extensions a
 uses the snake_case field names.
 """
 
-import uuid
+import os
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Self
 
@@ -15,7 +15,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 
 def new_event_id() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID as text, built without the `uuid.UUID` object, which costs
+    several times more: a 100,000-row import makes two ids per row."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _utcnow() -> datetime:

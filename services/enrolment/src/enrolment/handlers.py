@@ -1,7 +1,6 @@
 """Use cases of the enrolment service: one function per command or event."""
 
 import itertools
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,7 +16,7 @@ from onboarding_contracts import (
     NotificationSent,
     RegistrationCompleted,
 )
-from onboarding_contracts.envelope import Envelope
+from onboarding_contracts.envelope import Envelope, new_event_id
 from onboarding_contracts.events import (
     EnrolmentActivatedData,
     EnrolmentCancelledData,
@@ -48,7 +47,7 @@ IdFactory = Callable[[], str]
 
 
 def new_id() -> str:
-    return str(uuid.uuid4())
+    return new_event_id()  # the same fast random UUID
 
 
 class AlreadyEnrolled(ValueError):

@@ -5,19 +5,18 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 
 from onboarding_contracts import InvitationIssued, NotificationFailed, NotificationSent
 from onboarding_contracts.events import NotificationFailedData, NotificationSentData
 from onboarding_kit.sealing import Sealer
 
-from notification.domain import InvitationMessage, render_invitation_email
+from notification.domain import InvitationMessage, OutgoingEmail, render_invitation_email
 from notification.mailer import MessageRejected
 from notification.store import NewNotification, NotificationStore
 
 SOURCE = "/onboarding/notification"
 
-SendEmail = Callable[[EmailMessage], Awaitable[None]]
+SendEmail = Callable[[OutgoingEmail], Awaitable[None]]
 Clock = Callable[[], datetime]
 
 
@@ -117,7 +116,7 @@ async def on_invitations_issued(
     )
 
 
-def _render(nid: str, event: InvitationIssued, delivery: Delivery) -> EmailMessage:
+def _render(nid: str, event: InvitationIssued, delivery: Delivery) -> OutgoingEmail:
     data = event.data
     return render_invitation_email(
         InvitationMessage(

@@ -3,9 +3,10 @@ more than the message)."""
 
 import asyncio
 import contextlib
-from email.message import EmailMessage
 
 import aiosmtplib
+
+from notification.domain import OutgoingEmail
 
 
 class DeliveryUnavailable(ConnectionError):
@@ -29,19 +30,19 @@ class SmtpPool:
                 aiosmtplib.SMTP(hostname=host, port=port, timeout=timeout_s, start_tls=False)
             )
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: OutgoingEmail) -> None:
         client = await self._idle.get()
         try:
             await self._send_on(client, message)
         finally:
             self._idle.put_nowait(client)
 
-    async def _send_on(self, client: aiosmtplib.SMTP, message: EmailMessage) -> None:
+    async def _send_on(self, client: aiosmtplib.SMTP, message: OutgoingEmail) -> None:
         for attempt in (1, 2):  # a pooled connection may have been closed by the server
             try:
                 if not client.is_connected:
                     await client.connect()
-                await client.send_message(message)
+                await client.sendmail(message.sender, [message.recipient], message.data)
                 return
             except aiosmtplib.SMTPRecipientsRefused as error:
                 if any(400 <= refusal.code < 500 for refusal in error.recipients):

@@ -34,9 +34,17 @@ def parts(email: EmailMessage) -> tuple[str, str]:
     return text.get_content(), html.get_content()
 
 
+def rendered(invitation: InvitationMessage) -> EmailMessage:
+    """The message as a receiver parses it from the bytes sent over SMTP."""
+    outgoing = render_invitation_email(invitation, SENDER)
+    parsed = message_from_bytes(outgoing.data, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
 @pytest.fixture
 def email() -> EmailMessage:
-    return render_invitation_email(message(), SENDER)
+    return rendered(message())
 
 
 def test_has_a_text_and_an_html_alternative(email: EmailMessage) -> None:
@@ -76,7 +84,7 @@ def test_addresses(email: EmailMessage) -> None:
 
 def test_html_escapes_the_name_while_the_text_keeps_it() -> None:
     hostile = "<script>alert(1)</script>"
-    email = render_invitation_email(message(name=hostile), SENDER)
+    email = rendered(message(name=hostile))
     text, html = parts(email)
     assert hostile not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -85,7 +93,7 @@ def test_html_escapes_the_name_while_the_text_keeps_it() -> None:
 
 def test_html_escapes_the_course_and_the_link() -> None:
     link = 'https://join.example.org/join?token=a"b&c=d'
-    email = render_invitation_email(message(course="R&D <Lab>", link=link), SENDER)
+    email = rendered(message(course="R&D <Lab>", link=link))
     text, html = parts(email)
     assert "R&amp;D &lt;Lab&gt;" in html
     assert "<Lab>" not in html
@@ -96,7 +104,7 @@ def test_html_escapes_the_course_and_the_link() -> None:
 
 
 def test_non_ascii_name_and_course_survive() -> None:
-    email = render_invitation_email(message(name="Zoë Ångström", course="Café 101"), SENDER)
+    email = rendered(message(name="Zoë Ångström", course="Café 101"))
     text, html = parts(email)
     assert "Zoë Ångström" in text
     assert "Zoë Ångström" in html
@@ -106,18 +114,16 @@ def test_non_ascii_name_and_course_survive() -> None:
 
 
 def test_message_id_contains_the_notification_id(email: EmailMessage) -> None:
-    message_id = email["Message-ID"]
-    assert message_id.startswith("<")
-    assert message_id.endswith("@onboarding.local>")
-    assert ".notif-7f3a@" in message_id
+    assert email["Message-ID"] == "<notif-7f3a@onboarding.local>"
     assert email["X-Notification-Id"] == "notif-7f3a"
 
 
 def test_message_ids_differ_between_notifications() -> None:
-    first = render_invitation_email(message(notification_id="n-1"), SENDER)
-    second = render_invitation_email(message(notification_id="n-2"), SENDER)
-    assert ".n-1@" in first["Message-ID"]
-    assert ".n-2@" in second["Message-ID"]
+    first = rendered(message(notification_id="n-1"))
+    second = rendered(message(notification_id="n-2"))
+    again = rendered(message(notification_id="n-1"))
+    assert first["Message-ID"] != second["Message-ID"]
+    assert again["Message-ID"] == first["Message-ID"], "a re-send can be recognised"
 
 
 def test_survives_a_round_trip_through_bytes(email: EmailMessage) -> None:
