@@ -98,6 +98,9 @@ class EventConsumer:
             group_id=self.topics.name(self.name),  # environments sharing a cluster stay apart
             batch=True,
             max_records=self.batch_size,
+            # How long a poll waits for records; after an empty poll FastStream also sleeps
+            # this long, so it bounds the latency an idle consumer adds to each event.
+            batch_timeout_ms=50,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_raw_records,
