@@ -49,5 +49,12 @@ typecheck: deps ## mypy
 schemas: deps ## re-export the events' JSON Schemas into contracts/
 	$(RUN) python -m onboarding_contracts.schemas
 
+bench: deps infra ## measure import, end to end, latency, the naive way, the limits (BENCH_ROWS=100000)
+	$(RUN) python -m bench.run
+
+.PHONY: bench-smoke
+bench-smoke: deps infra ## every bench case at 2,000 rows; fails if a case cannot complete
+	$(RUN) python -m bench.run --rows 2000 --latency-tries 20
+
 clean: down ## remove everything under .run (databases, Kafka data, mail)
 	rm -rf .run

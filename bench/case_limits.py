@@ -1,0 +1,235 @@
+"""Case 5: the limits, what each piece of infrastructure takes on its own on this machine,
+driven from one Python process with the same client libraries as the services:
+
+- Kafka: N messages the size of an EnrolmentCreated event produced with the services'
+  producer settings (acks=all, idempotent), then read back by one consumer;
+- PostgreSQL: N rows COPied into a table shaped like `enrolments` (same columns, keys and
+  indexes, no foreign keys), in one `copy_records_to_table`;
+- the SMTP sink: N invitation-sized emails accepted by a fresh `onboarding_kit.smtp_sink`
+  process over a few concurrent connections.
+"""
+
+import asyncio
+import time
+import uuid
+
+import aiosmtplib
+import asyncpg
+from aiokafka import AIOKafkaConsumer
+from onboarding_kit.kafka import ensure_topics, new_producer
+
+from bench.data import email_of, enrolment_created_payload, invitation_email_bytes
+from bench.infra import (
+    count_mail,
+    database_name,
+    delete_topics,
+    fresh_database,
+    new_run_id,
+    smtp_sink,
+)
+from bench.procstat import Labeller, sampled, standard_labeller
+from bench.report import Measurement, Report
+from bench.settings import BenchSettings
+
+PARTITIONS = 6  # as the services' topics
+SMTP_CONNECTIONS = 4  # as the notification service's pool
+ENVELOPE_SENDER = "no-reply@onboarding.local"
+
+ENROLMENTS = """
+CREATE TABLE enrolments (
+    id             text        PRIMARY KEY,
+    tenant_id      text        NOT NULL,
+    email          text        NOT NULL,
+    name           text        NOT NULL,
+    external_id    text        NOT NULL,
+    role           text        NOT NULL,
+    course         text        NOT NULL,
+    cohort         text,
+    channel        text        NOT NULL DEFAULT 'email',
+    phone          text,
+    status         text        NOT NULL,
+    import_id      text,
+    invitation_id  text,
+    account_id     text,
+    invited_at     timestamptz,
+    emailed_at     timestamptz,
+    registered_at  timestamptz,
+    activated_at   timestamptz,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (tenant_id, course, email)
+);
+CREATE INDEX enrolments_tenant_status ON enrolments (tenant_id, status);
+CREATE INDEX enrolments_import ON enrolments (import_id) WHERE import_id IS NOT NULL;
+"""
+COPY_COLUMNS = (
+    "id",
+    "tenant_id",
+    "email",
+    "name",
+    "external_id",
+    "role",
+    "course",
+    "channel",
+    "status",
+    "import_id",
+)
+
+
+async def run(settings: BenchSettings, report: Report) -> None:
+    """Each limit is measured and reported on its own: one failing does not hide the rest."""
+    for name, unit, measure in (
+        ("Kafka", "msgs/s", _kafka),
+        ("PostgreSQL COPY", "rows/s", _copy),
+        ("SMTP sink", "emails/s", _smtp),
+    ):
+        try:
+            await measure(settings, report)
+        except Exception as error:
+            report.add(Measurement(f"limit: {name}", None, unit, note=f"{error!r}"[:300]))
+
+
+def _record(report: Report, key: str, usage_lines: list[str], details: object) -> None:
+    report.details.setdefault("cpu_lines", {})[key] = usage_lines
+    report.details.setdefault("limits", {})[key] = details
+
+
+async def _kafka(settings: BenchSettings, report: Report) -> None:
+    rows = settings.rows
+    prefix = f"bench.{new_run_id()}."
+    topic = f"{prefix}limits"
+    payload = enrolment_created_payload()
+    keys = [str(uuid.uuid4()).encode() for _ in range(rows)]
+    labeller = standard_labeller({}, kafka=settings.kafka)
+    try:
+        await ensure_topics(settings.kafka, [topic], PARTITIONS)
+        producer = new_producer(settings.kafka, client_id="bench")
+        await producer.start()
+        try:
+            async with sampled(labeller) as produce_usage:
+                started = time.perf_counter()
+                deliveries = [await producer.send(topic, value=payload, key=key) for key in keys]
+                await asyncio.gather(*deliveries)  # every one acknowledged (acks=all)
+                produce_s = time.perf_counter() - started
+        finally:
+            await producer.stop()
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=settings.kafka,
+            group_id=None,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        await consumer.start()
+        try:
+            async with sampled(labeller) as consume_usage:
+                started = time.perf_counter()
+                read = 0
+                while read < rows:
+                    batches = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+                    read += sum(len(records) for records in batches.values())
+                    if time.perf_counter() - started > settings.timeout_s():
+                        raise TimeoutError(f"read {read:,} of {rows:,} messages")
+                consume_s = time.perf_counter() - started
+        finally:
+            await consumer.stop()
+    finally:
+        await delete_topics(settings.kafka, prefix)
+    size = f"{len(payload):,}-byte values, {PARTITIONS} partitions"
+    report.add(
+        Measurement(
+            "limit: Kafka produce (acks=all)",
+            rows / produce_s,
+            "msgs/s",
+            note=f"{rows:,} {size}; {produce_s:.1f}s",
+        ),
+        Measurement(
+            "limit: Kafka consume",
+            rows / consume_s,
+            "msgs/s",
+            note=f"{rows:,} {size}; one consumer; {consume_s:.1f}s",
+        ),
+    )
+    _record(report, "limit: Kafka produce", produce_usage.lines(), produce_usage.as_dict())
+    _record(report, "limit: Kafka consume", consume_usage.lines(), consume_usage.as_dict())
+
+
+async def _copy(settings: BenchSettings, report: Report) -> None:
+    rows = settings.rows
+    tenant, import_id = str(uuid.uuid4()), str(uuid.uuid4())
+    records = [
+        (
+            str(uuid.uuid4()),
+            tenant,
+            email_of("copy", n),
+            f"Person {n:06d}",
+            f"S{n:06d}",
+            "learner",
+            "bench-copy",
+            "email",
+            "enrolled",
+            import_id,
+        )
+        for n in range(1, rows + 1)
+    ]
+    async with fresh_database(settings, "copy") as url:
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(ENROLMENTS)
+            labeller = standard_labeller({}, {database_name(url): "copy"}, settings.kafka)
+            async with sampled(labeller, interval_s=0.5) as usage:
+                started = time.perf_counter()
+                await conn.copy_records_to_table(
+                    "enrolments", records=records, columns=COPY_COLUMNS
+                )
+                elapsed = time.perf_counter() - started
+        finally:
+            await conn.close()
+    report.add(
+        Measurement(
+            "limit: PostgreSQL COPY into enrolments",
+            rows / elapsed,
+            "rows/s",
+            note=f"{rows:,} rows, one COPY, same keys and indexes; {elapsed:.1f}s",
+        )
+    )
+    _record(report, "limit: PostgreSQL COPY", usage.lines(), usage.as_dict())
+
+
+async def _smtp(settings: BenchSettings, report: Report) -> None:
+    rows = settings.rows
+    message = invitation_email_bytes()
+    async with smtp_sink(settings, "limits") as sink:
+        remaining = rows
+
+        async def sender() -> None:
+            nonlocal remaining
+            smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=sink.port, start_tls=False)
+            await smtp.connect()
+            try:
+                while remaining > 0:
+                    remaining -= 1
+                    await smtp.sendmail(ENVELOPE_SENDER, [email_of("smtp", remaining)], message)
+            finally:
+                await smtp.quit()
+
+        labeller: Labeller = standard_labeller(
+            {sink.process.pid: "smtp sink"}, kafka=settings.kafka
+        )
+        async with sampled(labeller) as usage:
+            started = time.perf_counter()
+            await asyncio.gather(*(sender() for _ in range(SMTP_CONNECTIONS)))
+            elapsed = time.perf_counter() - started
+        mail = count_mail(sink.directory)
+    if mail != rows:
+        raise RuntimeError(f"{rows:,} emails accepted but {mail:,} .eml files in the sink")
+    report.add(
+        Measurement(
+            "limit: SMTP sink accepts",
+            rows / elapsed,
+            "emails/s",
+            note=f"{rows:,} {len(message):,}-byte emails over {SMTP_CONNECTIONS} connections; "
+            f"{elapsed:.1f}s",
+        )
+    )
+    _record(report, "limit: SMTP sink", usage.lines(), usage.as_dict())
