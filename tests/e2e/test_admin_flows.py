@@ -2,28 +2,14 @@
 inviting by hand, withdrawing an invitation, enrolling someone who already has an account."""
 
 import asyncio
-import email
-import email.policy
 import json
-import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-from enrolment.tenants import ensure_tenant
 from onboarding_contracts import Topic
-from onboarding_kit.devstack import (
-    SERVICES,
-    StackConfig,
-    start_processes,
-    stop_processes,
-    wait_ready,
-)
 from onboarding_kit.kafka import TopicNames
-from onboarding_kit.sealing import new_key
 from onboarding_kit.testing import eventually, query, read_topic
+from onboarding_kit.testing.stack import RunningStack
 
 pytestmark = pytest.mark.e2e
 
@@ -31,79 +17,24 @@ TENANT_KEY = "onb_e2e-admin-flows-key-000000000000"
 QUIET_S = 2.0  # how long "no email" is watched for, once the invitation service had its say
 
 
-@dataclass
-class Stack:
-    config: StackConfig
-
-    def url(self, service: str) -> str:
-        return self.config.url(service)
-
-    def mail(self) -> list[Path]:
-        return sorted(self.config.mail_dir.glob("*.eml"))
+Stack = RunningStack
 
 
-def _free_ports(count: int) -> list[int]:
-    import socket
-
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
-@pytest.fixture
-async def stack(
-    new_database, kafka: str, topic_prefix: str, tmp_path: Path
-) -> AsyncIterator[Stack]:
-    ports = _free_ports(5)
-    config = StackConfig(
-        run_dir=tmp_path,
-        database_urls={service: await new_database() for service in SERVICES},
-        kafka_bootstrap_servers=kafka,
-        invitation_link_key=new_key(),
-        internal_api_token="e2e-internal-token-0123456789",
-        ports=dict(zip(SERVICES, ports, strict=False)),
-        smtp_port=ports[4],
-        topic_prefix=topic_prefix,
-    )
-    processes = start_processes(config)
-    try:
-        await wait_ready(config, processes, timeout_s=90)
-        await ensure_tenant(config.database_urls["enrolment"], "e2e-admin", TENANT_KEY)
-        async with admin(Stack(config)) as client:
-            for course in ("ielts", "toefl"):
-                created = await client.post("/v1/courses", json={"code": course})
-                assert created.status_code == 201, created.text
-        yield Stack(config)
-    finally:
-        stop_processes(processes)
+@pytest.fixture(autouse=True)
+async def tenant(add_tenant) -> None:
+    await add_tenant("e2e-admin", TENANT_KEY)
 
 
 def admin(stack: Stack) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=stack.url("enrolment"),
-        headers={"Authorization": f"Bearer {TENANT_KEY}"},
-        timeout=30,
-    )
+    return stack.admin(TENANT_KEY)
 
 
-def mail_to(stack: Stack, recipient: str) -> list[email.message.EmailMessage]:
-    messages = [
-        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        for path in stack.mail()
-    ]
-    return [m for m in messages if recipient in m["To"]]
+def mail_to(stack: Stack, recipient: str) -> list:
+    return stack.mail_to(recipient)
 
 
 def link_for(stack: Stack, recipient: str) -> str:
-    (message,) = mail_to(stack, recipient)
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    found = re.search(r"http://\S+/join\?token=[\w-]+", text)
-    assert found, text
-    return found.group(0)
+    return stack.link_for(recipient)
 
 
 async def enrol(client: httpx.AsyncClient, address: str, **fields: str) -> dict:

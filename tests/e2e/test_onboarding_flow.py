@@ -2,27 +2,13 @@
 as separate processes exactly as `make up` runs them."""
 
 import asyncio
-import email
-import email.policy
-import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
-from enrolment.tenants import ensure_tenant
-from onboarding_kit.devstack import (
-    SERVICES,
-    StackConfig,
-    start_processes,
-    stop_processes,
-    wait_ready,
-)
 from onboarding_kit.kafka import TopicNames
-from onboarding_kit.sealing import new_key
 from onboarding_kit.testing import eventually, read_topic
+from onboarding_kit.testing.stack import RunningStack
 
 pytestmark = pytest.mark.e2e
 
@@ -30,75 +16,21 @@ TENANT_KEY = "onb_e2e-tenant-key-0000000000000000"
 OTHER_TENANT_KEY = "onb_e2e-other-tenant-key-000000000000"
 
 
-@dataclass
-class Stack:
-    config: StackConfig
-
-    def url(self, service: str) -> str:
-        return self.config.url(service)
-
-    def mail(self) -> list[Path]:
-        return sorted(self.config.mail_dir.glob("*.eml"))
+Stack = RunningStack
 
 
-def _free_ports(count: int) -> list[int]:
-    import socket
-
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
-@pytest.fixture
-async def stack(
-    new_database, kafka: str, topic_prefix: str, tmp_path: Path
-) -> AsyncIterator[Stack]:
-    ports = _free_ports(5)
-    config = StackConfig(
-        run_dir=tmp_path,
-        database_urls={service: await new_database() for service in SERVICES},
-        kafka_bootstrap_servers=kafka,
-        invitation_link_key=new_key(),
-        internal_api_token="e2e-internal-token-0123456789",
-        ports=dict(zip(SERVICES, ports, strict=False)),
-        smtp_port=ports[4],
-        topic_prefix=topic_prefix,
-    )
-    processes = start_processes(config)
-    try:
-        await wait_ready(config, processes, timeout_s=90)
-        await ensure_tenant(config.database_urls["enrolment"], "e2e", TENANT_KEY)
-        await ensure_tenant(config.database_urls["enrolment"], "other", OTHER_TENANT_KEY)
-        for key in (TENANT_KEY, OTHER_TENANT_KEY):
-            async with admin(Stack(config), key) as client:
-                for course in ("ielts", "toefl"):
-                    created = await client.post("/v1/courses", json={"code": course})
-                    assert created.status_code == 201, created.text
-        yield Stack(config)
-    finally:
-        stop_processes(processes)
+@pytest.fixture(autouse=True)
+async def tenants(add_tenant) -> None:
+    await add_tenant("e2e", TENANT_KEY)
+    await add_tenant("other", OTHER_TENANT_KEY)
 
 
 def admin(stack: Stack, key: str = TENANT_KEY) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=stack.url("enrolment"), headers={"Authorization": f"Bearer {key}"}, timeout=30
-    )
+    return stack.admin(key)
 
 
 def link_for(stack: Stack, recipient: str) -> str:
-    for path in stack.mail():
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if recipient in message["To"]:
-            text = message.get_body(preferencelist=("plain",)).get_content()
-            html = message.get_body(preferencelist=("html",)).get_content()
-            link = re.search(r"http://\S+/join\?token=[\w-]+", text).group(0)
-            assert link.replace("&", "&amp;") in html
-            return link
-    raise AssertionError(f"no email to {recipient}")
+    return stack.link_for(recipient)
 
 
 CSV = (

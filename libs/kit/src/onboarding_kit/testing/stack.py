@@ -1,0 +1,100 @@
+"""The four services as processes, for end-to-end tests: fresh databases, a topic prefix
+of the test's own, free ports, the SMTP sink writing into the test's directory."""
+
+import contextlib
+import email
+import email.message
+import email.policy
+import re
+import secrets
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from onboarding_kit.devstack import (
+    SERVICES,
+    StackConfig,
+    start_processes,
+    stop_processes,
+    wait_ready,
+)
+from onboarding_kit.sealing import new_key
+
+ACCEPT_LINK = re.compile(r"https?://\S+/join\?token=[\w-]+")
+
+
+@dataclass(frozen=True)
+class RunningStack:
+    config: StackConfig
+
+    def url(self, service: str) -> str:
+        return self.config.url(service)
+
+    def mail(self) -> list[Path]:
+        return sorted(self.config.mail_dir.glob("*.eml"))
+
+    def mail_to(self, recipient: str) -> list[email.message.EmailMessage]:
+        messages = [
+            email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            for path in self.mail()
+        ]
+        return [
+            m
+            for m in messages
+            if isinstance(m, email.message.EmailMessage) and recipient in m["To"]
+        ]
+
+    def link_for(self, recipient: str) -> str:
+        """The accept link in the one email sent to `recipient`; the HTML part links to it too."""
+        (message,) = self.mail_to(recipient)
+        text = message.get_body(preferencelist=("plain",))
+        html = message.get_body(preferencelist=("html",))
+        assert text is not None and html is not None
+        found = ACCEPT_LINK.search(text.get_content())
+        assert found, text.get_content()
+        assert found.group(0) in html.get_content()
+        return found.group(0)
+
+    def admin(self, api_key: str) -> httpx.AsyncClient:
+        """A client of the enrolment API, as the tenant whose key this is."""
+        return httpx.AsyncClient(
+            base_url=self.url("enrolment"),
+            headers={"Authorization": f"Bearer {api_key}"},
+            timeout=30,
+        )
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    new_database: Callable[[], Awaitable[str]], kafka: str, topic_prefix: str, run_dir: Path
+) -> AsyncIterator[RunningStack]:
+    ports = free_ports(len(SERVICES) + 1)
+    config = StackConfig(
+        run_dir=run_dir,
+        database_urls={service: await new_database() for service in SERVICES},
+        kafka_bootstrap_servers=kafka,
+        invitation_link_key=new_key(),
+        internal_api_token=secrets.token_urlsafe(24),
+        ports=dict(zip(SERVICES, ports, strict=False)),
+        smtp_port=ports[-1],
+        topic_prefix=topic_prefix,
+    )
+    processes = start_processes(config)
+    try:
+        await wait_ready(config, processes, timeout_s=90)
+        yield RunningStack(config)
+    finally:
+        stop_processes(processes)
