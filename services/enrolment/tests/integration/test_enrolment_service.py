@@ -47,33 +47,20 @@ def post_csv(client: httpx.AsyncClient, body: bytes | str, **params: str):
 async def test_enrolling_one_person_stores_them_and_publishes_enrolment_created(
     client, kafka, topic_prefix
 ) -> None:
-    response = await client.post(
-        "/v1/enrolments",
-        json={
-            "email": " Ada@Example.org ",
-            "name": "Ada  Lovelace",
-            "external_id": "S-1",
-            "role": "mentor",
-            "course": "ielts",
-            "cohort": "2026-spring",
-        },
-        headers={"X-Correlation-Id": "corr-1"},
-    )
+    ada = {
+        "email": " Ada@Example.org ",
+        "name": "Ada  Lovelace",
+        "external_id": "S-1",
+        "role": "mentor",
+        "course": "ielts",
+        "cohort": "2026-spring",
+    }
+    correlated = {"X-Correlation-Id": "corr-1"}
+    response = await client.post("/v1/enrolments", json=ada, headers=correlated)
     assert response.status_code == 422 and response.json()["detail"]["field"] == "cohort"
     cohort = await client.post("/v1/cohorts", json={"course": "ielts", "code": "2026-spring"})
     assert cohort.status_code == 201
-    response = await client.post(
-        "/v1/enrolments",
-        json={
-            "email": " Ada@Example.org ",
-            "name": "Ada  Lovelace",
-            "external_id": "S-1",
-            "role": "mentor",
-            "course": "ielts",
-            "cohort": "2026-spring",
-        },
-        headers={"X-Correlation-Id": "corr-1"},
-    )
+    response = await client.post("/v1/enrolments", json=ada, headers=correlated)
     assert response.status_code == 201, response.text
     body = response.json()
     assert (body["email"], body["name"], body["status"]) == (
