@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from onboarding_contracts import Envelope, topic_of
 
 from onboarding_kit.consumer import EventConsumer, EventHandler
 from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
@@ -29,6 +32,8 @@ from onboarding_kit.outbox import OutboxRelay
 from onboarding_kit.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+CONTRACTS_VERSION = version("onboarding-contracts")
 
 HandlersFactory = Callable[["ServiceRuntime"], dict[str, EventHandler]]
 
@@ -41,11 +46,13 @@ class ServiceRuntime:
         migrations: Path,
         handlers: HandlersFactory | None = None,
         on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
+        emits: Sequence[type[Envelope]] = (),
     ) -> None:
         self.settings = settings
         self.migrations = migrations
         self.handlers_factory = handlers
         self.on_stop = list(on_stop)
+        self.emits = list(emits)
         self.topics = TopicNames(settings.kafka_topic_prefix)
         self._pool: asyncpg.Pool | None = None
         self._producer: AIOKafkaProducer | None = None
@@ -86,6 +93,7 @@ class ServiceRuntime:
         )
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         self.broker = KafkaBroker(s.kafka_bootstrap_servers, client_id=s.service_name, logger=log)
+        self._describe_emitted_events(self.broker)
         if self.handlers_factory is not None:
             self.consumer = EventConsumer(
                 name=s.service_name,
@@ -99,6 +107,31 @@ class ServiceRuntime:
             self.consumer.subscribe(self.broker)
         await self.broker.start()
         log.info("service started", extra={"port": s.http_port})
+
+    def _describe_emitted_events(self, broker: KafkaBroker) -> None:
+        """Declare what this service publishes, for the AsyncAPI document only: the events
+        themselves go out through the outbox relay."""
+        for event in self.emits:
+            broker.publisher(
+                self.topics.name(topic_of(event.event_type)),
+                title=event.event_type,
+                description=(event.__doc__ or "").strip(),
+                schema=event,
+            )
+
+    def asyncapi(self) -> dict[str, Any]:
+        """The AsyncAPI 3 document of this service: the events it publishes (with their
+        schemas), and the topics it consumes."""
+        if self.broker is None:
+            raise RuntimeError("the service has not started")
+        document = AsyncAPI(
+            self.broker,
+            title=f"Onboarding {self.settings.service_name} events",
+            version=CONTRACTS_VERSION,
+            description="Every event is a CloudEvents 1.0 JSON document keyed by its subject.",
+        )
+        jsonable: dict[str, Any] = document.to_specification().to_jsonable()
+        return jsonable
 
     async def stop(self) -> None:
         if self.broker is not None:
@@ -130,6 +163,11 @@ class ServiceRuntime:
         async def healthz() -> dict[str, str]:
             """The process is alive."""
             return {"status": "ok"}
+
+        @router.get("/asyncapi.json", tags=["events"])
+        async def asyncapi() -> dict[str, Any]:
+            """The AsyncAPI document of the events this service publishes and consumes."""
+            return self.asyncapi()
 
         @router.get("/readyz")
         async def readyz() -> JSONResponse:

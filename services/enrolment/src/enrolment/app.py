@@ -3,6 +3,12 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+from onboarding_contracts import (
+    EnrolmentActivated,
+    EnrolmentCancelled,
+    EnrolmentCreated,
+    InvitationRequested,
+)
 from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.settings import ServiceSettings
 
@@ -22,6 +28,7 @@ def create_app(settings: EnrolmentSettings | None = None) -> FastAPI:
         settings or EnrolmentSettings(),
         migrations=MIGRATIONS,
         handlers=event_handlers,
+        emits=[EnrolmentCreated, InvitationRequested, EnrolmentActivated, EnrolmentCancelled],
     )
     app = runtime.create_app(title="Onboarding: enrolment", routers=[router])
     install_error_handlers(app)

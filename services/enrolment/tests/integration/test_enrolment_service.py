@@ -256,3 +256,18 @@ async def test_readiness_reports_database_and_broker(client) -> None:
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": True, "broker": True}
     assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_the_asyncapi_document_lists_the_events_published_with_their_schemas(client) -> None:
+    document = (await client.get("/asyncapi.json")).json()
+    assert document["asyncapi"].startswith("3.")
+    text = str(document)
+    for event_type in (
+        "onboarding.enrolment.created",
+        "onboarding.enrolment.invitation_requested",
+        "onboarding.enrolment.activated",
+        "onboarding.enrolment.cancelled",
+    ):
+        assert event_type in text
+    assert "onboarding.enrolment.v1" in text
+    assert "tenantid" in text and "correlationid" in text, "the envelope's wire names"

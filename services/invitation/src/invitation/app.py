@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+from onboarding_contracts import InvitationAccepted, InvitationIssued, InvitationRevoked
 from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.settings import ServiceSettings
 from pydantic import Field
@@ -29,6 +30,7 @@ def create_app(settings: InvitationSettings | None = None) -> FastAPI:
         settings or InvitationSettings(),
         migrations=MIGRATIONS,
         handlers=event_handlers,
+        emits=[InvitationIssued, InvitationAccepted, InvitationRevoked],
     )
     return runtime.create_app(title="Onboarding: invitation", routers=[router])
 

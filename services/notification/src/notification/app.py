@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+from onboarding_contracts import NotificationFailed, NotificationSent
 from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.settings import ServiceSettings
 from pydantic import Field
@@ -31,6 +32,7 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         migrations=MIGRATIONS,
         handlers=lambda rt: event_handlers(rt, smtp.send),
         on_stop=[smtp.close],
+        emits=[NotificationSent, NotificationFailed],
     )
     return runtime.create_app(title="Onboarding: notification", routers=[])
 

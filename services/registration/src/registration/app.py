@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+from onboarding_contracts import AccountActivated, RegistrationCompleted
 from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.settings import ServiceSettings
 from pydantic import Field
@@ -23,7 +24,12 @@ class RegistrationSettings(ServiceSettings):
 def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
     s = settings or RegistrationSettings()
     invitations = InvitationClient(s.invitation_url, s.internal_api_token)
-    runtime = ServiceRuntime(s, migrations=MIGRATIONS, on_stop=[invitations.close])
+    runtime = ServiceRuntime(
+        s,
+        migrations=MIGRATIONS,
+        on_stop=[invitations.close],
+        emits=[RegistrationCompleted, AccountActivated],
+    )
     app = runtime.create_app(title="Onboarding: registration", routers=[router])
     app.state.invitations = invitations
     app.add_exception_handler(InvitationServiceUnavailable, invitation_service_unavailable)
