@@ -112,21 +112,22 @@ class EventConsumer:
 
     async def process_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         decoded = [self._decode(r) for r in records]
+        good = [d for d in decoded if d.event is not None]
+        if good:
+            try:
+                await self._apply(good)
+            except INFRASTRUCTURE_ERRORS:
+                await self._pause_for_outage()
+                raise
+            except Exception:
+                log.warning("batch failed; retrying its events one by one", exc_info=True)
+                for item in good:
+                    await self._apply_with_retries(item)
+        # Only once the batch is through: a batch rewound after an outage would otherwise
+        # park its undecodable records twice.
         for item in decoded:
             if item.error is not None:
                 await self._dead_letter(item.record, item.error, attempts=1)
-        good = [d for d in decoded if d.event is not None]
-        if not good:
-            return
-        try:
-            await self._apply(good)
-        except INFRASTRUCTURE_ERRORS:
-            await self._pause_for_outage()
-            raise
-        except Exception:
-            log.warning("batch failed; retrying its events one by one", exc_info=True)
-            for item in good:
-                await self._apply_with_retries(item)
 
     async def _apply(self, items: Sequence[_Decoded]) -> None:
         events = [item.event for item in items if item.event is not None]

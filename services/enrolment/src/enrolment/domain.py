@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import cast, get_args
+from typing import Any, cast, get_args
 
 from email_validator import EmailNotValidError, validate_email
 from onboarding_contracts.events import Channel, Role
@@ -82,9 +82,16 @@ def normalise_email(raw: str) -> str:
     ):
         return candidate.lower()
     try:
-        return validate_email(candidate, check_deliverability=False).normalized.lower()
+        checked = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as error:
         raise InvalidEnrolment("email", f"invalid email address: {error}") from error
+    if checked.ascii_email is None:
+        # A non-ASCII mailbox name needs SMTPUTF8 all the way to the recipient's server,
+        # which the platform does not offer yet; a non-ASCII domain is fine (IDNA below).
+        raise InvalidEnrolment(
+            "email", "addresses with non-ASCII characters before the @ are not supported yet"
+        )
+    return checked.ascii_email.lower()
 
 
 def validate_person(
@@ -175,7 +182,10 @@ def read_csv(lines: Iterable[str], header: list[str] | None = None) -> Iterator[
     seen: dict[str, int] = {}
     # Rows are numbered as a spreadsheet shows them (header = 1), so a quoted value spanning
     # several physical lines still counts as one row.
-    for line, values in enumerate(reader, start=first_line):
+    for line, values in _records(reader, first_line):
+        if isinstance(values, str):
+            yield RowError(line, None, values, "")
+            return
         raw = ",".join(values)
         if not any(v.strip() for v in values):
             continue  # blank lines are not rows
@@ -203,6 +213,17 @@ def read_csv(lines: Iterable[str], header: list[str] | None = None) -> Iterator[
             continue
         seen[person.email] = line
         yield Row(line, person)
+
+
+def _records(reader: Any, first_line: int) -> Iterator[tuple[int, list[str] | str]]:
+    """(line, values) of each record; a record the csv module cannot read (an unclosed quote
+    swallowing the rest of the file, say) ends the file with (line, the reason)."""
+    line = first_line - 1
+    try:
+        for line, values in enumerate(reader, start=first_line):
+            yield line, values
+    except csv.Error as error:
+        yield line + 1, f"the file cannot be read from this line on: {error}"
 
 
 def _strip_bom(lines: Iterable[str]) -> Iterator[str]:

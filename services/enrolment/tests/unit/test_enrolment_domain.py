@@ -13,6 +13,7 @@ from enrolment.domain import (
     Row,
     RowError,
     import_status,
+    normalise_email,
     read_csv,
     status_after_account_activated,
     status_after_invitation_issued,
@@ -406,3 +407,16 @@ def test_status_after_account_activated(
     current: EnrolmentStatus, expected: EnrolmentStatus
 ) -> None:
     assert status_after_account_activated(current) is expected
+
+
+def test_an_unreadable_record_ends_the_file_with_a_row_error_naming_its_line() -> None:
+    unclosed = 'email,id,name\na@example.org,1,A\nb@example.org,2,"' + "x" * 200_000 + "\n"
+    rows = list(read_csv(io.StringIO(unclosed, newline="")))
+    assert [type(r).__name__ for r in rows] == ["Row", "RowError"]
+    assert rows[1].line == 3 and "cannot be read" in rows[1].reason
+
+
+def test_international_domains_are_kept_in_their_ascii_form() -> None:
+    assert normalise_email("Ada@Exämple.com") == "ada@xn--exmple-cua.com"
+    with pytest.raises(InvalidEnrolment, match="non-ASCII"):
+        normalise_email("josé@example.com")

@@ -38,6 +38,14 @@ class TokenIn(BaseModel):
     token: str = Field(min_length=1, max_length=200)
 
 
+class RedeemIn(TokenIn):
+    account_id: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The account being created; a repeat for it gets the same answer",
+    )
+
+
 class InvitationOut(BaseModel):
     invitation_id: str
     tenant_id: str
@@ -97,6 +105,8 @@ async def inspect(body: TokenIn, request: Request) -> InvitationOut | JSONRespon
 
 
 @router.post("/redeem", response_model=InvitationOut, responses=_RESPONSES)
-async def redeem(body: TokenIn, request: Request) -> InvitationOut | JSONResponse:
+async def redeem(body: RedeemIn, request: Request) -> InvitationOut | JSONResponse:
     """Use a link: succeeds once, for one caller, while the invitation is pending."""
-    return await _answer(request, lambda s: handlers.redeem_invitation(s, body.token, utcnow))
+    return await _answer(
+        request, lambda s: handlers.redeem_invitation(s, body.token, utcnow, body.account_id)
+    )

@@ -198,28 +198,33 @@ async def inspect_invitation(store: InvitationStore, token: str, now: Clock) -> 
     return invitation
 
 
-async def redeem_invitation(store: InvitationStore, token: str, now: Clock) -> Invitation:
-    """Use a link, once. Raises LinkRefused with the reason when it cannot be used."""
+async def redeem_invitation(
+    store: InvitationStore, token: str, now: Clock, account_id: str | None = None
+) -> Invitation:
+    """Use a link, once. Raises LinkRefused with the reason when it cannot be used. The
+    account it is redeemed for may ask again and gets the same answer."""
     at = now()
-    invitation = await store.redeem(hash_token(token), at)
-    if invitation is None:
+    redeemed = await store.redeem(hash_token(token), at, account_id)
+    if redeemed is None:
         await inspect_invitation(store, token, lambda: at)  # raises with the reason
         raise LinkRefused(LinkRefusal.USED)  # lost a race to a concurrent redeem
-    await store.publish(
-        [
-            InvitationAccepted(
-                source=SOURCE,
-                subject=invitation.id,
-                tenant_id=invitation.tenant_id,
-                correlation_id=invitation.correlation_id,
-                data=InvitationAcceptedData(
-                    invitation_id=invitation.id,
-                    enrolment_id=invitation.enrolment_id,
-                    accepted_at=at,
-                ),
-            )
-        ]
-    )
+    invitation, first_time = redeemed
+    if first_time:
+        await store.publish(
+            [
+                InvitationAccepted(
+                    source=SOURCE,
+                    subject=invitation.id,
+                    tenant_id=invitation.tenant_id,
+                    correlation_id=invitation.correlation_id,
+                    data=InvitationAcceptedData(
+                        invitation_id=invitation.id,
+                        enrolment_id=invitation.enrolment_id,
+                        accepted_at=at,
+                    ),
+                )
+            ]
+        )
     return invitation
 
 

@@ -72,18 +72,33 @@ class InvitationStore:
         )
         return Invitation.from_row(row) if row else None
 
-    async def redeem(self, token_hash: bytes, now: datetime) -> Invitation | None:
+    async def redeem(
+        self, token_hash: bytes, now: datetime, account_id: str | None = None
+    ) -> tuple[Invitation, bool] | None:
         """The single-use compare-and-set: only a pending, unexpired invitation whose current
-        token this is becomes accepted. Of concurrent calls, exactly one gets a row back."""
+        token this is becomes accepted; of concurrent calls, exactly one gets it (True). A
+        repeat for the account it was accepted for gets it again (False): its first answer
+        may have been lost."""
         row = await self.conn.fetchrow(
             f"""UPDATE invitations
-                SET status = 'accepted', accepted_at = $2, updated_at = $2
+                SET status = 'accepted', accepted_at = $2, accepted_by = $3, updated_at = $2
                 WHERE token_hash = $1 AND status = 'pending' AND expires_at > $2
                 RETURNING {_COLUMNS}""",
             token_hash,
             now,
+            account_id,
         )
-        return Invitation.from_row(row) if row else None
+        if row is not None:
+            return Invitation.from_row(row), True
+        if account_id is None:
+            return None
+        row = await self.conn.fetchrow(
+            f"""SELECT {_COLUMNS} FROM invitations
+                WHERE token_hash = $1 AND status = 'accepted' AND accepted_by = $2""",
+            token_hash,
+            account_id,
+        )
+        return (Invitation.from_row(row), False) if row else None
 
     async def revoke(self, enrolment_id: str, now: datetime) -> Invitation | None:
         row = await self.conn.fetchrow(

@@ -52,6 +52,7 @@ class FakeStore:
     outbox: list[Envelope] = field(default_factory=list)
     create_returns: bool | None = None  # force the answer of `create`
     redeem_calls: list[tuple[bytes, datetime]] = field(default_factory=list)
+    accepted_by: dict[str, str] = field(default_factory=dict)
 
     async def create_many(
         self, invitations: Sequence[tuple[Invitation, str | None, bytes]]
@@ -88,16 +89,23 @@ class FakeStore:
                 return self.invitations[invitation_id]
         return None
 
-    async def redeem(self, token_hash: bytes, now: datetime) -> Invitation | None:
+    async def redeem(
+        self, token_hash: bytes, now: datetime, account_id: str | None = None
+    ) -> tuple[Invitation, bool] | None:
         self.redeem_calls.append((token_hash, now))
         found = await self.by_token_hash(token_hash)
-        if found is None or found.status is not InvitationStatus.PENDING:
+        if found is None:
             return None
-        if not found.expires_at > now:
+        if found.status is InvitationStatus.ACCEPTED and account_id is not None:
+            same = self.accepted_by.get(found.id) == account_id
+            return (found, False) if same else None
+        if found.status is not InvitationStatus.PENDING or not found.expires_at > now:
             return None
         accepted = dataclasses.replace(found, status=InvitationStatus.ACCEPTED)
         self.invitations[found.id] = accepted
-        return accepted
+        if account_id is not None:
+            self.accepted_by[found.id] = account_id
+        return accepted, True
 
     def add(self, token: str, **changes: object) -> Invitation:
         invitation = dataclasses.replace(
@@ -380,7 +388,9 @@ async def test_redeem_lost_to_a_concurrent_redeem_is_used() -> None:
     store = FakeStore()
     store.add("tok")
 
-    async def lost_race(token_hash: bytes, now: datetime) -> Invitation | None:
+    async def lost_race(
+        token_hash: bytes, now: datetime, account_id: str | None = None
+    ) -> tuple[Invitation, bool] | None:
         return None
 
     store.redeem = lost_race
@@ -449,3 +459,15 @@ async def test_cancelling_revokes_the_pending_invitation_once(policy: IssuePolic
     with pytest.raises(LinkRefused) as refused:
         await inspect_invitation(store, "tok", lambda: NOW)
     assert refused.value.reason is LinkRefusal.REVOKED
+
+
+async def test_the_account_a_link_was_redeemed_for_may_ask_again_and_nobody_else() -> None:
+    store = FakeStore()
+    store.add("tok")
+    first = await redeem_invitation(store, "tok", lambda: NOW, account_id="acc-1")
+    again = await redeem_invitation(store, "tok", lambda: NOW, account_id="acc-1")
+    assert again.id == first.id
+    assert [type(e).__name__ for e in store.outbox] == ["InvitationAccepted"], "announced once"
+    with pytest.raises(LinkRefused) as refused:
+        await redeem_invitation(store, "tok", lambda: NOW, account_id="acc-2")
+    assert refused.value.reason is LinkRefusal.USED

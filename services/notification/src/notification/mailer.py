@@ -45,8 +45,9 @@ class SmtpPool:
                 await client.sendmail(message.sender, [message.recipient], message.data)
                 return
             except aiosmtplib.SMTPRecipientsRefused as error:
-                if any(400 <= refusal.code < 500 for refusal in error.recipients):
-                    raise DeliveryUnavailable(str(error)) from error  # greylisted, mailbox busy
+                # About this recipient, not the server: even a temporary 4xx (greylisting, a
+                # full mailbox) is reported for this message alone, so the rest of its batch
+                # is not sent again.
                 raise MessageRejected(str(error)) from error
             except aiosmtplib.SMTPResponseException as error:
                 if 500 <= error.code < 600:

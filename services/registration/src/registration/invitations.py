@@ -54,14 +54,15 @@ class InvitationClient:
     async def inspect(self, token: str) -> LinkDetails:
         return await self._call("/inspect", token)
 
-    async def redeem(self, token: str) -> LinkDetails:
-        return await self._call("/redeem", token)
+    async def redeem(self, token: str, account_id: str) -> LinkDetails:
+        """Use the link for this account; asking again for the same account is safe."""
+        return await self._call("/redeem", token, account_id=account_id)
 
-    async def _call(self, path: str, token: str) -> LinkDetails:
+    async def _call(self, path: str, token: str, **extra: str) -> LinkDetails:
         if not token.strip() or len(token) > MAX_TOKEN_LENGTH:
             raise LinkRefused("unknown", MALFORMED_LINK)
         try:
-            response = await self._http.post(path, json={"token": token})
+            response = await self._http.post(path, json={"token": token, **extra})
         except httpx.TransportError as error:
             raise InvitationServiceUnavailable(str(error)) from error
         if response.status_code in (404, 410):
