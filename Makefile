@@ -26,7 +26,9 @@ infra: ## start PostgreSQL and Kafka (local processes, no Docker)
 	deploy/local/kafka.sh start
 
 up: deps infra ## start everything in the background and write .run/env
-	$(RUN) python -m onboarding_kit.devstack up
+	$(RUN) python -m onboarding_kit.devstack up \
+		--postgres postgresql://postgres@127.0.0.1:$${PG_PORT:-55432} \
+		--kafka 127.0.0.1:$${KAFKA_PORT:-9092}
 
 down: $(UV) ## stop everything `make up` started
 	-$(RUN) python -m onboarding_kit.devstack down
