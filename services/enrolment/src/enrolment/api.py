@@ -7,6 +7,7 @@ import io
 import itertools
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Annotated, Any
 
@@ -118,6 +119,26 @@ def _selection(
 
 
 Selected = Annotated[Selection, Depends(_selection)]
+
+
+@dataclass(frozen=True)
+class ImportInto:
+    """Where the people of an import or a manual batch are enrolled."""
+
+    course: str
+    cohort: str | None
+    invite: InvitePolicy | None
+
+
+def _import_into(
+    course: Annotated[str, Query(min_length=1, max_length=200)],
+    cohort: Annotated[str | None, Query(max_length=200)] = None,
+    invite: Annotated[InvitePolicy | None, Query(description="overrides the tenant policy")] = None,
+) -> ImportInto:
+    return ImportInto(course.strip(), cohort, invite)
+
+
+Into = Annotated[ImportInto, Depends(_import_into)]
 
 
 # --- models ------------------------------------------------------------------------------
@@ -421,17 +442,11 @@ async def invite_all(body: SelectionIn, caller: Caller, request: Request) -> Inv
         "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}}
     },
 )
-async def enrol_batch(
-    request: Request,
-    caller: Caller,
-    course: Annotated[str, Query(min_length=1, max_length=200)],
-    cohort: Annotated[str | None, Query(max_length=200)] = None,
-    invite: InvitePolicy | None = None,
-) -> dict[str, Any]:
+async def enrol_batch(request: Request, caller: Caller, into: Into) -> dict[str, Any]:
     """Manual entry: one person per line as `email,id,name`, validated like an import."""
     with await _spool(request) as spool:
         rows = read_csv(_text(spool), header=list(REQUIRED_COLUMNS))
-        return await _import(request, caller, course, cohort, invite, rows)
+        return await _import(request, caller, into, rows)
 
 
 # --- imports -----------------------------------------------------------------------------
@@ -470,13 +485,7 @@ async def import_template() -> StreamingResponse:
         }
     },
 )
-async def import_csv(
-    request: Request,
-    caller: Caller,
-    course: Annotated[str, Query(min_length=1, max_length=200)],
-    cohort: Annotated[str | None, Query(max_length=200)] = None,
-    invite: InvitePolicy | None = None,
-) -> dict[str, Any]:
+async def import_csv(request: Request, caller: Caller, into: Into) -> dict[str, Any]:
     """Enrol everyone in a CSV (a `text/csv` body, or a multipart upload in `file`): a header
     naming `email,id,name` in any order, optionally `role,cohort,phone,channel`.
 
@@ -485,9 +494,7 @@ async def import_csv(
     with await _spool(request) as spool:
         rows = read_csv(_text(spool))
         first = next(rows, None)  # reads the header: a file-level error surfaces here
-        return await _import(
-            request, caller, course, cohort, invite, itertools.chain([first] if first else [], rows)
-        )
+        return await _import(request, caller, into, itertools.chain([first] if first else [], rows))
 
 
 async def _spool(request: Request) -> IO[bytes]:
@@ -533,13 +540,11 @@ def _text(spool: IO[bytes]) -> Iterator[str]:
 async def _import(
     request: Request,
     caller: handlers.Request,
-    course: str,
-    cohort: str | None,
-    invite: InvitePolicy | None,
+    into: ImportInto,
     rows: Iterator[Row | RowError],
 ) -> dict[str, Any]:
     result = await handlers.import_people(
-        _uow(request), caller, course.strip(), cohort, rows, invite
+        _uow(request), caller, into.course, into.cohort, rows, into.invite
     )
     async with _uow(request)() as store:
         summary = await store.import_summary(caller.tenant_id, result.import_id)
