@@ -13,6 +13,7 @@ from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, status
 from fastapi.responses import JSONResponse, StreamingResponse
+from onboarding_kit.db import unit_of_work
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
@@ -30,7 +31,7 @@ from enrolment.domain import (
     spreadsheet_safe,
     validate_person,
 )
-from enrolment.store import EnrolmentStore, Selection, UnitOfWork, unit_of_work
+from enrolment.store import EnrolmentStore, Selection, UnitOfWork
 
 router = APIRouter(prefix="/v1", tags=["enrolment"])
 
@@ -75,7 +76,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def _uow(request: Request) -> UnitOfWork:
-    return unit_of_work(request.app.state.runtime.pool)
+    return unit_of_work(request.app.state.runtime.pool, EnrolmentStore)
 
 
 async def _tenant_id(
@@ -266,8 +267,7 @@ class FunnelOut(BaseModel):
 @router.post("/courses", status_code=201, response_model=CourseOut)
 async def create_course(body: CourseIn, caller: Caller, request: Request) -> dict[str, Any]:
     async with _uow(request)() as store:
-        await handlers.create_course(store, caller, body.code, body.title or body.code)
-        return next(c for c in await store.courses(caller.tenant_id) if c["code"] == body.code)
+        return await handlers.create_course(store, caller, body.code, body.title or body.code)
 
 
 @router.get("/courses", response_model=list[CourseOut])
@@ -279,9 +279,9 @@ async def list_courses(caller: Caller, request: Request) -> list[dict[str, Any]]
 @router.post("/cohorts", status_code=201, response_model=CohortOut)
 async def create_cohort(body: CohortIn, caller: Caller, request: Request) -> dict[str, Any]:
     async with _uow(request)() as store:
-        await handlers.create_cohort(store, caller, body.course, body.code, body.title or body.code)
-        cohorts = await store.cohorts(caller.tenant_id, body.course)
-        return next(c for c in cohorts if c["code"] == body.code)
+        return await handlers.create_cohort(
+            store, caller, body.course, body.code, body.title or body.code
+        )
 
 
 @router.get("/cohorts", response_model=list[CohortOut])

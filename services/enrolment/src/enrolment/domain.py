@@ -36,9 +36,6 @@ class EnrolmentStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-FINAL_STATUSES = frozenset({EnrolmentStatus.ACTIVE, EnrolmentStatus.CANCELLED})
-
-
 class InvalidEnrolment(ValueError):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")

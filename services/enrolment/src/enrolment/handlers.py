@@ -73,17 +73,23 @@ class Request:
 # --- courses, cohorts, settings ----------------------------------------------------------
 
 
-async def create_course(store: EnrolmentStore, request: Request, code: str, title: str) -> None:
-    if not await store.create_course(request.tenant_id, code, title):
-        raise AlreadyEnrolled(f"course {code!r} already exists")
+async def create_course(
+    store: EnrolmentStore, request: Request, code: str, title: str
+) -> dict[str, Any]:
+    created = await store.create_course(request.tenant_id, code, title)
+    if created is None:
+        raise Conflict(f"course {code!r} already exists")
+    return created
 
 
 async def create_cohort(
     store: EnrolmentStore, request: Request, course: str, code: str, title: str
-) -> None:
+) -> dict[str, Any]:
     await require_course(store, request, course)
-    if not await store.create_cohort(request.tenant_id, course, code, title):
-        raise AlreadyEnrolled(f"cohort {code!r} already exists in course {course!r}")
+    created = await store.create_cohort(request.tenant_id, course, code, title)
+    if created is None:
+        raise Conflict(f"cohort {code!r} already exists in course {course!r}")
+    return created
 
 
 async def require_course(store: EnrolmentStore, request: Request, course: str) -> None:

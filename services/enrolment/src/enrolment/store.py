@@ -1,7 +1,7 @@
 """The enrolment service's SQL. Outbox writes go through the kit."""
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -94,16 +94,16 @@ class EnrolmentStore:
             "UPDATE tenants SET invite_policy = $2 WHERE id = $1", tenant_id, policy
         )
 
-    async def create_course(self, tenant_id: str, code: str, title: str) -> bool:
-        return bool(
-            await self.conn.fetchval(
-                "INSERT INTO courses (tenant_id, code, title) VALUES ($1, $2, $3) "
-                "ON CONFLICT DO NOTHING RETURNING true",
-                tenant_id,
-                code,
-                title,
-            )
+    async def create_course(self, tenant_id: str, code: str, title: str) -> dict[str, Any] | None:
+        """The new course; None when the tenant already has one with this code."""
+        row = await self.conn.fetchrow(
+            "INSERT INTO courses (tenant_id, code, title) VALUES ($1, $2, $3) "
+            "ON CONFLICT DO NOTHING RETURNING code, title, created_at",
+            tenant_id,
+            code,
+            title,
         )
+        return dict(row) if row else None
 
     async def courses(self, tenant_id: str) -> list[dict[str, Any]]:
         rows = await self.conn.fetch(
@@ -119,17 +119,19 @@ class EnrolmentStore:
             )
         )
 
-    async def create_cohort(self, tenant_id: str, course: str, code: str, title: str) -> bool:
-        return bool(
-            await self.conn.fetchval(
-                "INSERT INTO cohorts (tenant_id, course, code, title) VALUES ($1, $2, $3, $4) "
-                "ON CONFLICT DO NOTHING RETURNING true",
-                tenant_id,
-                course,
-                code,
-                title,
-            )
+    async def create_cohort(
+        self, tenant_id: str, course: str, code: str, title: str
+    ) -> dict[str, Any] | None:
+        """The new cohort; None when the course already has one with this code."""
+        row = await self.conn.fetchrow(
+            "INSERT INTO cohorts (tenant_id, course, code, title) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT DO NOTHING RETURNING course, code, title, created_at",
+            tenant_id,
+            course,
+            code,
+            title,
         )
+        return dict(row) if row else None
 
     async def cohorts(self, tenant_id: str, course: str | None) -> list[dict[str, Any]]:
         rows = await self.conn.fetch(
@@ -314,22 +316,26 @@ class EnrolmentStore:
         self, invited: Sequence[tuple[str, EnrolmentStatus, str, datetime]]
     ) -> None:
         """(enrolment id, new status, invitation id, when) for each enrolment invited."""
+        if not invited:
+            return
         await self.conn.execute(
             """UPDATE enrolments e SET status = u.status, invitation_id = u.invitation_id,
                    invited_at = coalesce(e.invited_at, u.at), updated_at = now()
                FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
                     AS u(id, status, invitation_id, at)
                WHERE e.id = u.id""",
-            *[list(column) for column in zip(*invited, strict=True)] if invited else [[]] * 4,
+            *[list(column) for column in zip(*invited, strict=True)],
         )
 
     async def mark_emailed(self, emailed: Sequence[tuple[str, datetime]]) -> None:
         """(enrolment id, when) for each enrolment whose invitation was delivered."""
+        if not emailed:
+            return
         await self.conn.execute(
             """UPDATE enrolments e SET emailed_at = coalesce(e.emailed_at, u.at), updated_at = now()
                FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
                WHERE e.id = u.id""",
-            *[list(column) for column in zip(*emailed, strict=True)] if emailed else [[]] * 2,
+            *[list(column) for column in zip(*emailed, strict=True)],
         )
 
     async def mark_delivery_failed(self, enrolment_id: str, at: datetime) -> None:
@@ -439,14 +445,3 @@ class EnrolmentStore:
 
 
 UnitOfWork = Callable[[], AbstractAsyncContextManager[EnrolmentStore]]
-
-
-def unit_of_work(pool: asyncpg.Pool) -> UnitOfWork:
-    """A factory of transactions: each `async with uow() as store:` commits on success."""
-
-    @asynccontextmanager
-    async def transaction() -> AsyncIterator[EnrolmentStore]:
-        async with pool.acquire() as conn, conn.transaction():
-            yield EnrolmentStore(conn)
-
-    return transaction

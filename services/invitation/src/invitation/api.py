@@ -3,7 +3,7 @@ redeems it. Only a caller holding the internal token may call them."""
 
 import hmac
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
@@ -28,10 +28,6 @@ router = APIRouter(
     tags=["internal"],
     dependencies=[Depends(_require_internal_token)],
 )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class TokenIn(BaseModel):
@@ -101,12 +97,15 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
 @router.post("/inspect", response_model=InvitationOut, responses=_RESPONSES)
 async def inspect(body: TokenIn, request: Request) -> InvitationOut | JSONResponse:
     """Whether a link may be used now, and whose it is. Changes nothing."""
-    return await _answer(request, lambda s: handlers.inspect_invitation(s, body.token, utcnow))
+    return await _answer(
+        request, lambda s: handlers.inspect_invitation(s, body.token, handlers.utcnow)
+    )
 
 
 @router.post("/redeem", response_model=InvitationOut, responses=_RESPONSES)
 async def redeem(body: RedeemIn, request: Request) -> InvitationOut | JSONResponse:
     """Use a link: succeeds once, for one caller, while the invitation is pending."""
     return await _answer(
-        request, lambda s: handlers.redeem_invitation(s, body.token, utcnow, body.account_id)
+        request,
+        lambda s: handlers.redeem_invitation(s, body.token, handlers.utcnow, body.account_id),
     )

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from invitation.api import router
 from invitation.consumers import event_handlers
+from invitation.domain import DEFAULT_TTL
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -20,7 +21,7 @@ class InvitationSettings(ServiceSettings):
     registration_public_url: str = Field(
         default="http://127.0.0.1:8004", description="Base of the accept links sent to people"
     )
-    invitation_ttl_hours: float = Field(default=24, gt=0)
+    invitation_ttl_hours: float = Field(default=DEFAULT_TTL.total_seconds() / 3600, gt=0)
     invitation_link_key: str = Field(description="AES-256-GCM key sealing accept links")
     internal_api_token: str = Field(min_length=16)
 

@@ -15,7 +15,6 @@ from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.sealing import Sealer
 
 from invitation import handlers
-from invitation.api import utcnow
 from invitation.store import InvitationStore
 
 
@@ -28,15 +27,17 @@ def event_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
     )
 
     async def enrolment_created(conn: asyncpg.Connection, events: list[EnrolmentCreated]) -> None:
-        await handlers.on_enrolment_created(InvitationStore(conn), events, policy, utcnow)
+        await handlers.on_enrolment_created(InvitationStore(conn), events, policy, handlers.utcnow)
 
     async def invitation_requested(
         conn: asyncpg.Connection, events: list[InvitationRequested]
     ) -> None:
-        await handlers.on_invitation_requested(InvitationStore(conn), events, policy, utcnow)
+        await handlers.on_invitation_requested(
+            InvitationStore(conn), events, policy, handlers.utcnow
+        )
 
     async def enrolment_cancelled(conn: asyncpg.Connection, event: EnrolmentCancelled) -> None:
-        await handlers.on_enrolment_cancelled(InvitationStore(conn), event, utcnow)
+        await handlers.on_enrolment_cancelled(InvitationStore(conn), event, handlers.utcnow)
 
     async def registration_completed(
         conn: asyncpg.Connection, event: RegistrationCompleted

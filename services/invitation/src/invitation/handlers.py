@@ -4,7 +4,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from onboarding_contracts import (
     EnrolmentCancelled,
@@ -39,6 +39,10 @@ from invitation.store import Invitation, InvitationStore
 SOURCE = "/onboarding/invitation"
 
 Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 def new_token() -> str:

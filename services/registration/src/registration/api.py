@@ -1,13 +1,12 @@
 """HTTP routes of the registration service: the join page for people, JSON for programs."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
+from onboarding_kit.db import unit_of_work
 from pydantic import BaseModel
 
 from registration import handlers
@@ -25,14 +24,7 @@ templates = Jinja2Templates(
 
 
 def _uow(request: Request) -> handlers.UnitOfWork:
-    pool = request.app.state.runtime.pool
-
-    @asynccontextmanager
-    async def transaction() -> AsyncIterator[RegistrationStore]:
-        async with pool.acquire() as conn, conn.transaction():
-            yield RegistrationStore(conn)
-
-    return transaction
+    return unit_of_work(request.app.state.runtime.pool, RegistrationStore)
 
 
 def _invitations(request: Request) -> InvitationClient:

@@ -73,12 +73,3 @@ class RegistrationStore:
             last_name,
             password_hash,
         )
-
-    async def username_taken(self, tenant_id: str, username: str) -> bool:
-        return bool(
-            await self.conn.fetchval(
-                "SELECT true FROM accounts WHERE tenant_id = $1 AND username = $2",
-                tenant_id,
-                username,
-            )
-        )
