@@ -4,7 +4,7 @@ Other products depend on this package alone: the envelope every event travels in
 per event type, the topics they are published on and the key each topic is partitioned by.
 """
 
-from onboarding_contracts.envelope import Envelope, new_event_id
+from onboarding_contracts.envelope import Envelope, Origin, Payload, new_event_id
 from onboarding_contracts.events import (
     EVENT_TYPES,
     AccountActivated,
@@ -36,6 +36,8 @@ __all__ = [
     "InvitationRevoked",
     "NotificationFailed",
     "NotificationSent",
+    "Origin",
+    "Payload",
     "RegistrationCompleted",
     "Topic",
     "UnknownEventType",

@@ -14,49 +14,50 @@ If the batch transaction fails, the records are retried one by one so a single b
 cannot hold back the others: each gets `max_attempts` tries with backoff, then goes to the
 dead-letter topic with the error in its headers, and the partition moves on. A database or
 broker outage is not the event's fault: it is raised, the batch is rewound and retried
-later, and nothing is dead-lettered for it.
+after a pause that grows while the outage lasts, and nothing is dead-lettered for it.
+`onboarding_kit.failures` says which error is which.
 """
 
 import asyncio
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic
 
 import asyncpg
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
 from onboarding_contracts import Envelope, UnknownEventType, parse_event, topic_of
-from pydantic import ValidationError
 
+from onboarding_kit.failures import Failure, classify
 from onboarding_kit.kafka import TopicNames
+from onboarding_kit.uow import Tx
 
 log = logging.getLogger(__name__)
 
-SingleEventHandler = Callable[[asyncpg.Connection, Any], Awaitable[None]]
-
 
 @dataclass(frozen=True)
-class Batched:
+class Batched(Generic[Tx]):
     """A handler that takes every consecutive event of its type in a batch at once, so it
     can write them with a few statements instead of a few per event. Order is kept: events
     of other types in between split the run."""
 
-    apply: Callable[[asyncpg.Connection, list[Any]], Awaitable[None]]
+    apply: Callable[[Tx, list[Any]], Awaitable[None]]
 
 
-EventHandler = SingleEventHandler | Batched
+# A handler gets the service's transaction (its stores and the outbox) and one event.
+EventHandler = Callable[[Tx, Any], Awaitable[None]] | Batched[Tx]
 
-# Failures of the infrastructure rather than of the event: never dead-letter for these.
-INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-)
+
+@dataclass(frozen=True)
+class Subscriptions(Generic[Tx]):
+    """What a service consumes: a handler per event type, and the transaction type its
+    handlers work in."""
+
+    transaction: Callable[[asyncpg.Connection], Tx]
+    handlers: Mapping[str, EventHandler[Tx]]
 
 
 @dataclass
@@ -75,24 +76,27 @@ class _Decoded:
 
 
 @dataclass
-class EventConsumer:
+class EventConsumer(Generic[Tx]):
     """Applies events from Kafka to one service's database, each exactly once."""
 
     name: str
     pool: asyncpg.Pool
     producer: AIOKafkaProducer
     topics: TopicNames
-    handlers: dict[str, EventHandler]
+    subscriptions: Subscriptions[Tx]
     max_attempts: int = 5
     batch_size: int = 500
     retry_backoff_s: float = 0.2
-    outage_pause_s: float = 2.0
+    slow_backoff_s: float = 2.0
+    outage_pause_s: float = 1.0
+    max_outage_pause_s: float = 30.0
     stats: ConsumerStats = field(default_factory=ConsumerStats)
+    _outages: int = 0  # consecutive failed batches because of an outage
 
     def subscribe(self, broker: KafkaBroker) -> None:
         """One subscriber, in one consumer group, for every topic this consumer has handlers
         for: a batch may mix topics, and each partition's records stay in order."""
-        names = sorted({self.topics.name(topic_of(t)) for t in self.handlers})
+        names = sorted({self.topics.name(topic_of(t)) for t in self.subscriptions.handlers})
         broker.subscriber(
             *names,
             group_id=self.topics.name(self.name),  # environments sharing a cluster stay apart
@@ -116,13 +120,14 @@ class EventConsumer:
         if good:
             try:
                 await self._apply(good)
-            except INFRASTRUCTURE_ERRORS:
-                await self._pause_for_outage()
-                raise
-            except Exception:
+            except Exception as error:
+                if classify(error) is Failure.OUTAGE:
+                    await self._pause_for_outage()
+                    raise
                 log.warning("batch failed; retrying its events one by one", exc_info=True)
                 for item in good:
                     await self._apply_with_retries(item)
+        self._outages = 0
         # Only once the batch is through: a batch rewound after an outage would otherwise
         # park its undecodable records twice.
         for item in decoded:
@@ -132,6 +137,7 @@ class EventConsumer:
     async def _apply(self, items: Sequence[_Decoded]) -> None:
         events = [item.event for item in items if item.event is not None]
         async with self.pool.acquire() as conn, conn.transaction():
+            tx = self.subscriptions.transaction(conn)
             fresh = {
                 row["event_id"]
                 for row in await conn.fetch(
@@ -150,14 +156,14 @@ class EventConsumer:
             applied = ignored = 0
             for event_type, run in itertools.groupby(fresh_events, key=lambda e: e.type):
                 group = list(run)
-                handler = self.handlers.get(event_type)
+                handler = self.subscriptions.handlers.get(event_type)
                 if handler is None:
                     ignored += len(group)
                 elif isinstance(handler, Batched):
-                    await handler.apply(conn, group)
+                    await handler.apply(tx, group)
                 else:
                     for event in group:
-                        await handler(conn, event)
+                        await handler(tx, event)
                 if handler is not None:
                     applied += len(group)
         self.stats.applied += applied
@@ -169,19 +175,28 @@ class EventConsumer:
             try:
                 await self._apply([item])
                 return
-            except INFRASTRUCTURE_ERRORS:
-                await self._pause_for_outage()
-                raise
             except Exception as error:
+                failure = classify(error)
+                if failure is Failure.OUTAGE:
+                    await self._pause_for_outage()
+                    raise
                 if attempt == self.max_attempts:
                     await self._dead_letter(item.record, error, attempts=attempt)
                     return
-                await asyncio.sleep(self.retry_backoff_s * 2 ** (attempt - 1))
+                base = self.slow_backoff_s if failure is Failure.SLOW else self.retry_backoff_s
+                await asyncio.sleep(base * 2 ** (attempt - 1))
 
     async def _pause_for_outage(self) -> None:
-        """The batch will be rewound and fetched again: wait first rather than spin."""
-        log.warning("infrastructure unavailable; the batch will be retried", exc_info=True)
-        await asyncio.sleep(self.outage_pause_s)
+        """The batch will be rewound and fetched again: wait first rather than spin, longer
+        each time while the outage lasts."""
+        self._outages += 1
+        pause = min(self.outage_pause_s * 2 ** (self._outages - 1), self.max_outage_pause_s)
+        log.warning(
+            "infrastructure unavailable; the batch will be retried",
+            exc_info=True,
+            extra={"pause_s": pause},
+        )
+        await asyncio.sleep(pause)
 
     def _decode(self, record: ConsumerRecord[bytes, bytes]) -> _Decoded:
         try:
@@ -190,7 +205,9 @@ class EventConsumer:
             # A newer producer's event type: not for this consumer, not an error either.
             log.info("skipping unknown event type", extra={"error": str(error)})
             return _Decoded(record)
-        except (ValidationError, ValueError) as error:
+        except Exception as error:
+            # Whatever the bytes are (not JSON, not UTF-8, nested deeper than the parser
+            # recurses, not an event), they will never decode: parked once.
             return _Decoded(record, error=error)
 
     async def _dead_letter(

@@ -7,10 +7,8 @@ once without applying a file twice.
 """
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeVar
 
 import asyncpg
 
@@ -24,24 +22,6 @@ async def create_pool(dsn: str, *, size: int = 10) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size, command_timeout=60)
     assert pool is not None
     return pool
-
-
-Store = TypeVar("Store")
-UnitOfWork = Callable[[], AbstractAsyncContextManager[Store]]
-
-
-def unit_of_work(
-    pool: asyncpg.Pool, store: Callable[[asyncpg.Connection], Store]
-) -> UnitOfWork[Store]:
-    """A factory of transactions over a service's store: each `async with uow() as s:`
-    commits when the block ends normally and rolls back when it raises."""
-
-    @asynccontextmanager
-    async def transaction() -> AsyncIterator[Store]:
-        async with pool.acquire() as conn, conn.transaction():
-            yield store(conn)
-
-    return transaction
 
 
 async def apply_migrations(

@@ -4,6 +4,11 @@
 causes commit or vanish together. `OutboxRelay` publishes committed rows to Kafka, keyed by
 the event subject (the aggregate id), and deletes them once the broker acknowledged.
 
+An event the broker can never take (larger than its limit, an invalid topic) is moved to
+`outbox_dead` with the error, and the relay carries on: one bad row never stalls every
+tenant's events behind it. `append` refuses an event over `MAX_EVENT_BYTES` in the first
+place, so the request or handler that made it fails instead.
+
 The relay wakes on NOTIFY (sent by `append`, delivered at commit) for low latency, and polls
 as a fallback. Each replica of a service runs a relay, but one publishes at a time: a batch
 is claimed under a transaction-scoped advisory lock, oldest rows first, `FOR UPDATE SKIP
@@ -20,11 +25,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    InvalidTopicError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    TopicAuthorizationFailedError,
+)
 from onboarding_contracts import Envelope, topic_of
 
+from onboarding_kit.errors import Problem
 from onboarding_kit.kafka import TopicNames
 
 log = logging.getLogger(__name__)
@@ -35,6 +50,27 @@ CONTENT_TYPE = b"application/cloudevents+json"
 
 _COLUMNS = ("topic", "key", "event_id", "event_type", "payload")
 _COPY_FROM = 100  # rows; below this an INSERT is cheaper than setting up a COPY
+# Below the producer's request limit and the broker's message.max.bytes (both 1 MiB by
+# default), with room for the key and headers.
+MAX_EVENT_BYTES = 900_000
+
+# The broker will refuse these the same way however often they are sent.
+_NEVER_PUBLISHABLE = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    InvalidTopicError,
+    TopicAuthorizationFailedError,
+    ValueError,
+    TypeError,
+)
+
+
+class EventTooLarge(Problem):
+    """The change would make an event larger than the broker takes."""
+
+    status = 422
+    title = "Too large"
 
 
 async def append(conn: asyncpg.Connection, events: Sequence[Envelope]) -> None:
@@ -42,6 +78,12 @@ async def append(conn: asyncpg.Connection, events: Sequence[Envelope]) -> None:
     if not events:
         return
     rows = [(str(topic_of(e.type)), e.subject, e.id, e.type, e.model_dump_json()) for e in events]
+    for row in rows:
+        if len(row[4]) > MAX_EVENT_BYTES // 4 and len(row[4].encode()) > MAX_EVENT_BYTES:
+            raise EventTooLarge(
+                f"the {row[3]} event would be {len(row[4].encode()):,} bytes; "
+                f"at most {MAX_EVENT_BYTES:,} are published"
+            )
     if len(rows) >= _COPY_FROM:
         await conn.copy_records_to_table("outbox", records=rows, columns=_COLUMNS)
     else:
@@ -55,7 +97,7 @@ async def append(conn: asyncpg.Connection, events: Sequence[Envelope]) -> None:
 
 _RELAY_LOCK = 0x6F7574  # one publishing relay per database, whichever replica it runs in
 _CLAIM = """
-SELECT id, topic, key, event_id, event_type, payload
+SELECT id, topic, key, event_id, event_type, payload, created_at
 FROM outbox
 ORDER BY id
 LIMIT $1
@@ -81,6 +123,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.published = 0
+        self.set_aside = 0
         self._wake = asyncio.Event()
 
     async def publish_pending(self) -> int:
@@ -91,25 +134,61 @@ class OutboxRelay:
             rows = await conn.fetch(_CLAIM, self.batch_size)
             if not rows:
                 return 0
-            deliveries = [
-                await self.producer.send(
-                    self.topics.name(row["topic"]),
-                    value=row["payload"].encode(),
-                    key=row["key"].encode(),
-                    headers=[
-                        ("content-type", CONTENT_TYPE),
-                        ("ce_id", row["event_id"].encode()),
-                        ("ce_type", row["event_type"].encode()),
-                    ],
-                )
-                for row in rows
-            ]
-            await asyncio.gather(*deliveries)
+            refused: list[tuple[asyncpg.Record, BaseException]] = []
+            sending: list[tuple[asyncpg.Record, Any]] = []
+            for row in rows:
+                try:
+                    sending.append((row, await self._send(row)))
+                except _NEVER_PUBLISHABLE as error:
+                    refused.append((row, error))
+            outcomes = await asyncio.gather(*(d for _, d in sending), return_exceptions=True)
+            for (row, _), outcome in zip(sending, outcomes, strict=True):
+                if isinstance(outcome, _NEVER_PUBLISHABLE):
+                    refused.append((row, outcome))
+                elif isinstance(outcome, BaseException):
+                    raise outcome  # the broker is unreachable or busy: retry the batch
+            if refused:
+                await self._set_aside(conn, refused)
             await conn.execute(
                 "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
             )
-        self.published += len(rows)
+        self.published += len(rows) - len(refused)
+        self.set_aside += len(refused)
         return len(rows)
+
+    async def _send(self, row: asyncpg.Record) -> Any:
+        return await self.producer.send(
+            self.topics.name(row["topic"]),
+            value=row["payload"].encode(),
+            key=row["key"].encode(),
+            headers=[
+                ("content-type", CONTENT_TYPE),
+                ("ce_id", row["event_id"].encode()),
+                ("ce_type", row["event_type"].encode()),
+            ],
+        )
+
+    async def _set_aside(
+        self, conn: asyncpg.Connection, refused: Sequence[tuple[asyncpg.Record, BaseException]]
+    ) -> None:
+        failed_at = datetime.now(UTC)
+        await conn.executemany(
+            """INSERT INTO outbox_dead (id, topic, key, event_id, event_type, payload,
+                   created_at, failed_at, error)
+               SELECT id, topic, key, event_id, event_type, payload, created_at, $2, $3
+               FROM outbox WHERE id = $1
+               ON CONFLICT (id) DO NOTHING""",
+            [(row["id"], failed_at, f"{type(e).__name__}: {e}"[:4000]) for row, e in refused],
+        )
+        for row, error in refused:
+            log.error(
+                "event set aside: the broker will never take it",
+                extra={
+                    "event_id": row["event_id"],
+                    "event_type": row["event_type"],
+                    "error": f"{type(error).__name__}: {error}",
+                },
+            )
 
     async def run(self) -> None:
         """Publish until cancelled. A broker or database failure is logged and retried."""

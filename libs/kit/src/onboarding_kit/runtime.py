@@ -1,9 +1,10 @@
 """One service process: FastAPI routes and FastStream subscribers over one pool.
 
-`ServiceRuntime` is the bootstrap every service shares: it opens the database pool, applies
-the migrations, creates the topics, starts the Kafka producer, the subscribers and the
-outbox relay, and stops them in reverse order. A service's `app.py` only says what is its
-own: its settings, its migrations, its routes and its event handlers.
+`ServiceRuntime` is what every service shares: it opens the database pool, applies the
+migrations, creates the topics, starts the Kafka producer, the subscribers and the outbox
+relay, and stops them in reverse order. A service's `bootstrap.py` builds its typed
+dependencies over the runtime (`runtime.unit_of_work(...)`); its `app.py` only wires its
+routes and subscriptions.
 """
 
 import asyncio
@@ -11,31 +12,36 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import uvicorn
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from onboarding_contracts import Envelope, topic_of
 
-from onboarding_kit.consumer import EventConsumer, EventHandler
+from onboarding_kit.consumer import EventConsumer, Subscriptions
 from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
 from onboarding_kit.kafka import TopicNames, ensure_topics, new_producer
 from onboarding_kit.logs import configure_logging
 from onboarding_kit.outbox import OutboxRelay
+from onboarding_kit.problems import install_problems
+from onboarding_kit.scheduler import PeriodicJob, Scheduler, prune_inbox
 from onboarding_kit.settings import ServiceSettings
+from onboarding_kit.uow import Tx, UnitOfWork
 
 log = logging.getLogger(__name__)
 
 CONTRACTS_VERSION = version("onboarding-contracts")
+STOP_STEP_TIMEOUT_S = 10  # a Kafka client that does not stop in this time is left behind
 
-HandlersFactory = Callable[["ServiceRuntime"], dict[str, EventHandler]]
+Dependencies = TypeVar("Dependencies")
 
 
 class ServiceRuntime:
@@ -44,22 +50,33 @@ class ServiceRuntime:
         settings: ServiceSettings,
         *,
         migrations: Path,
-        handlers: HandlersFactory | None = None,
+        subscriptions: Subscriptions[Any] | None = None,
+        jobs: Sequence[PeriodicJob] = (),
         on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
         emits: Sequence[type[Envelope]] = (),
     ) -> None:
         self.settings = settings
         self.migrations = migrations
-        self.handlers_factory = handlers
+        self.subscriptions = subscriptions
+        self.jobs = [
+            prune_inbox(timedelta(hours=settings.inbox_retention_hours)),
+            *jobs,
+        ]
         self.on_stop = list(on_stop)
         self.emits = list(emits)
         self.topics = TopicNames(settings.kafka_topic_prefix)
         self._pool: asyncpg.Pool | None = None
         self._producer: AIOKafkaProducer | None = None
         self.broker: KafkaBroker | None = None
-        self.consumer: EventConsumer | None = None
+        self.consumer: EventConsumer[Any] | None = None
         self.relay: OutboxRelay | None = None
         self._relay_task: asyncio.Task[None] | None = None
+        self.scheduler: Scheduler | None = None
+        self._scheduler_task: asyncio.Task[None] | None = None
+
+    def unit_of_work(self, transaction: Callable[[asyncpg.Connection], Tx]) -> UnitOfWork[Tx]:
+        """Transactions of this type over this service's pool (once it has started)."""
+        return UnitOfWork(lambda: self.pool, transaction)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -92,15 +109,17 @@ class ServiceRuntime:
             poll_interval_s=s.outbox_poll_interval_s,
         )
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        self.scheduler = Scheduler(self.pool, self.jobs)
+        self._scheduler_task = asyncio.create_task(self.scheduler.run(), name="scheduler")
         self.broker = KafkaBroker(s.kafka_bootstrap_servers, client_id=s.service_name, logger=log)
         self._describe_emitted_events(self.broker)
-        if self.handlers_factory is not None:
+        if self.subscriptions is not None:
             self.consumer = EventConsumer(
                 name=s.service_name,
                 pool=self.pool,
                 producer=self.producer,
                 topics=self.topics,
-                handlers=self.handlers_factory(self),
+                subscriptions=self.subscriptions,
                 max_attempts=s.consumer_max_attempts,
                 batch_size=s.consumer_batch_size,
             )
@@ -134,18 +153,22 @@ class ServiceRuntime:
         return jsonable
 
     async def stop(self) -> None:
+        """Stop in reverse order of starting. Each step is bounded: a Kafka client can hang
+        in its stop (a heartbeat or rebalance in flight), and a stuck step must not keep the
+        process, or the next step, from ending."""
         if self.broker is not None:
-            await self.broker.stop()
-        if self._relay_task is not None:
-            self._relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+            await _bounded("subscribers", self.broker.stop())
+        for task in (self._relay_task, self._scheduler_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for close in self.on_stop:
-            await close()
+            await _bounded("adapter", close())
         if self._producer is not None:
-            await self._producer.stop()
+            await _bounded("producer", self._producer.stop())
         if self._pool is not None:
-            await self._pool.close()
+            await _bounded("database pool", self._pool.close())
 
     async def readiness(self) -> dict[str, bool]:
         checks = {"database": False, "broker": False}
@@ -181,7 +204,23 @@ class ServiceRuntime:
 
         return router
 
-    def create_app(self, *, title: str, routers: list[APIRouter], **kwargs: Any) -> FastAPI:
+    def create_app(
+        self,
+        *,
+        title: str,
+        routers: Sequence[APIRouter],
+        dependencies: object = None,
+        subscriptions: Subscriptions[Any] | None = None,
+        jobs: Sequence[PeriodicJob] = (),
+        **kwargs: Any,
+    ) -> FastAPI:
+        """The service's FastAPI app: its routers, health routes, problem answers, and the
+        dependencies routes reach through `dependencies_of`. The subscriptions and periodic
+        jobs, usually built from those dependencies, are given here, once they exist."""
+        if subscriptions is not None:
+            self.subscriptions = subscriptions
+        self.jobs.extend(jobs)
+
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             await self.start()
@@ -191,10 +230,12 @@ class ServiceRuntime:
                 await self.stop()
 
         app = FastAPI(title=title, lifespan=lifespan, **kwargs)
+        install_problems(app)
         app.include_router(self.health_routes())
         for router in routers:
             app.include_router(router)
         app.state.runtime = self
+        app.state.dependencies = dependencies
         return app
 
     def serve(self, app: FastAPI) -> None:
@@ -206,3 +247,32 @@ class ServiceRuntime:
             log_config=None,
             access_log=False,
         )
+
+
+def serve(create_app: Callable[[], FastAPI]) -> None:
+    """Run a service's app as a process (its `main`): logs, then uvicorn."""
+    app = create_app()
+    runtime_of(app).serve(app)
+
+
+def dependencies_of(request: Request, kind: type[Dependencies]) -> Dependencies:
+    """The dependencies a service's bootstrap built, typed (for `api/deps.py`)."""
+    found = request.app.state.dependencies
+    if not isinstance(found, kind):
+        raise RuntimeError(f"the app was built without {kind.__name__}")
+    return found
+
+
+def runtime_of(app: FastAPI) -> ServiceRuntime:
+    runtime = app.state.runtime
+    if not isinstance(runtime, ServiceRuntime):
+        raise RuntimeError("not an app built by ServiceRuntime.create_app")
+    return runtime
+
+
+async def _bounded(step: str, stopping: Awaitable[None]) -> None:
+    try:
+        async with asyncio.timeout(STOP_STEP_TIMEOUT_S):
+            await stopping
+    except TimeoutError:
+        log.warning("stopping took too long; left behind", extra={"step": step})

@@ -5,7 +5,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+    # A bad value is named in the error, never printed: it may be a secret.
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     service_name: str
     database_url: str = Field(description="postgresql://user:password@host:port/database")
@@ -23,3 +26,8 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_max_attempts: int = Field(default=5, ge=1)
     db_pool_size: int = Field(default=10, ge=2)
+    inbox_retention_hours: float = Field(
+        default=8 * 24,
+        gt=0,
+        description="How long applied event ids are kept; longer than the topics' retention",
+    )

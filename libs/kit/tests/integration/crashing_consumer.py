@@ -5,15 +5,15 @@ import asyncio
 import os
 import sys
 
-import asyncpg
 from faststream.kafka import KafkaBroker
-from onboarding_kit.consumer import EventConsumer
+from onboarding_kit.consumer import EventConsumer, Subscriptions
 from onboarding_kit.db import create_pool
 from onboarding_kit.kafka import TopicNames, new_producer
+from onboarding_kit.uow import Transaction
 
 
-async def record_effect(conn: asyncpg.Connection, event: object) -> None:
-    await conn.execute("INSERT INTO effects (event_id) VALUES ($1)", event.id)  # type: ignore[attr-defined]
+async def record_effect(tx: Transaction, event: object) -> None:
+    await tx.conn.execute("INSERT INTO effects (event_id) VALUES ($1)", event.id)  # type: ignore[attr-defined]
 
 
 class CrashAfterCommit(EventConsumer):
@@ -31,7 +31,7 @@ async def main(dsn: str, bootstrap: str, prefix: str, group: str) -> None:
         pool=pool,
         producer=producer,
         topics=TopicNames(prefix),
-        handlers={"onboarding.enrolment.created": record_effect},
+        subscriptions=Subscriptions(Transaction, {"onboarding.enrolment.created": record_effect}),
     )
     broker = KafkaBroker(bootstrap)
     consumer.subscribe(broker)

@@ -4,14 +4,14 @@ import asyncio
 import sys
 from pathlib import Path
 
-import asyncpg
 import pytest
 from faststream.kafka import KafkaBroker
 from onboarding_contracts import Topic
-from onboarding_kit.consumer import EventConsumer
+from onboarding_devtools.testing import eventually, read_topic
+from onboarding_kit.consumer import EventConsumer, Subscriptions
 from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
 from onboarding_kit.kafka import TopicNames, ensure_topics
-from onboarding_kit.testing import eventually, read_topic
+from onboarding_kit.uow import Transaction
 
 from .test_kit_outbox import enrolment_created
 
@@ -37,10 +37,10 @@ async def topics(kafka: str, topic_prefix: str) -> TopicNames:
     return names
 
 
-async def record_effect(conn: asyncpg.Connection, event) -> None:
+async def record_effect(tx: Transaction, event) -> None:
     if event.data.name == "poison":
         raise ValueError(f"cannot apply {event.subject}")
-    await conn.execute("INSERT INTO effects (event_id) VALUES ($1)", event.id)
+    await tx.conn.execute("INSERT INTO effects (event_id) VALUES ($1)", event.id)
 
 
 async def effects(pool) -> list[str]:
@@ -55,7 +55,7 @@ async def start_consumer(
         pool=pool,
         producer=producer,
         topics=topics,
-        handlers={"onboarding.enrolment.created": record_effect},
+        subscriptions=Subscriptions(Transaction, {"onboarding.enrolment.created": record_effect}),
         **options,
     )
     broker = KafkaBroker(kafka)

@@ -9,11 +9,11 @@ import asyncpg
 import pytest
 from onboarding_contracts import EnrolmentCreated, Topic
 from onboarding_contracts.events import EnrolmentCreatedData
+from onboarding_devtools.testing import eventually, read_topic
 from onboarding_kit import outbox
 from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
 from onboarding_kit.kafka import TopicNames, ensure_topics
 from onboarding_kit.outbox import OutboxRelay
-from onboarding_kit.testing import eventually, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -62,7 +62,11 @@ async def test_migrations_apply_once(database: str) -> None:
         again = await apply_migrations(conn, [("kit", KIT_MIGRATIONS)])
     finally:
         await conn.close()
-    assert first == ["kit/0001_outbox_inbox.sql", "kit/0002_drop_outbox_key_index.sql"]
+    assert first == [
+        "kit/0001_outbox_inbox.sql",
+        "kit/0002_drop_outbox_key_index.sql",
+        "kit/0003_outbox_dead.sql",
+    ]
     assert again == []
 
 
@@ -95,6 +99,39 @@ async def test_rolled_back_events_are_never_published(
     assert await relay(pool, database, producer, topics).publish_pending() == 1
     records = await read_topic(kafka, [topics.name(Topic.ENROLMENT)], until=lambda r: len(r) >= 1)
     assert [r.key for r in records] == [b"committed"]
+
+
+async def test_an_event_the_broker_refuses_is_set_aside_and_the_rest_flows(
+    pool, database, producer, topics, kafka
+) -> None:
+    # A row too large for the broker (written past `append`'s own limit, as an older
+    # version could), between two good ones.
+    huge = enrolment_created("huge").model_copy(update={"source": "x" * 1_100_000})
+    async with pool.acquire() as conn, conn.transaction():
+        await outbox.append(conn, [enrolment_created("before")])
+        await conn.execute(
+            "INSERT INTO outbox (topic, key, event_id, event_type, payload) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            str(Topic.ENROLMENT), huge.subject, huge.id, huge.type, huge.model_dump_json(),
+        )  # fmt: skip
+        await outbox.append(conn, [enrolment_created("after")])
+    running = relay(pool, database, producer, topics)
+    assert await running.publish_pending() == 3
+    records = await read_topic(kafka, [topics.name(Topic.ENROLMENT)], until=lambda r: len(r) >= 2)
+    assert sorted(r.key for r in records) == [b"after", b"before"]
+    dead = await pool.fetch("SELECT event_id, error FROM outbox_dead")
+    assert [r["event_id"] for r in dead] == [huge.id]
+    assert "TooLarge" in dead[0]["error"]
+    assert await _outbox_is_empty(pool)
+    assert (running.published, running.set_aside) == (2, 1)
+
+
+async def test_append_refuses_an_event_larger_than_the_broker_takes(pool) -> None:
+    huge = enrolment_created("huge").model_copy(update={"source": "x" * 1_000_000})
+    with pytest.raises(outbox.EventTooLarge):
+        async with pool.acquire() as conn, conn.transaction():
+            await outbox.append(conn, [huge])
+    assert await _outbox_is_empty(pool)
 
 
 async def test_rows_committed_while_no_relay_ran_are_published_when_one_starts(

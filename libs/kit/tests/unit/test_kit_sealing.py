@@ -1,4 +1,5 @@
-"""Sealing: AES-256-GCM bound to a context, in a `v1.` + base64url envelope."""
+"""Sealing: AES-256-GCM bound to a context, in a `v2.<kid>.` + base64url envelope, with
+keys that rotate."""
 
 import base64
 
@@ -21,8 +22,8 @@ def sealer(key: str) -> Sealer:
 
 
 def blob_of(sealed: str) -> bytes:
-    assert sealed.startswith("v1.")
-    return base64.urlsafe_b64decode(sealed.removeprefix("v1."))
+    assert sealed.startswith("v2.k1.")
+    return base64.urlsafe_b64decode(sealed.removeprefix("v2.k1."))
 
 
 def test_new_key_is_32_random_bytes_in_base64url() -> None:
@@ -52,7 +53,7 @@ def test_format_is_prefix_nonce_ciphertext_and_tag(sealer: Sealer) -> None:
     assert len(blob) == 12 + len(LINK.encode()) + 16
     assert LINK not in sealed
     assert LINK.encode() not in blob
-    assert set(sealed.removeprefix("v1.")) <= set(
+    assert set(sealed.removeprefix("v2.k1.")) <= set(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_="
     )
 
@@ -80,7 +81,7 @@ def test_tampered_bytes_are_refused(sealer: Sealer, position: int) -> None:
     """Nonce (0, 11), ciphertext (12), tag (-17 is the last ciphertext byte, -1 the tag's)."""
     blob = bytearray(blob_of(sealer.seal(LINK, context=CONTEXT)))
     blob[position] ^= 0x01
-    tampered = "v1." + base64.urlsafe_b64encode(bytes(blob)).decode()
+    tampered = "v2.k1." + base64.urlsafe_b64encode(bytes(blob)).decode()
     with pytest.raises(SealError):
         sealer.unseal(tampered, context=CONTEXT)
 
@@ -89,12 +90,12 @@ def test_truncated_value_is_refused(sealer: Sealer) -> None:
     blob = blob_of(sealer.seal(LINK, context=CONTEXT))
     for cut in (blob[:-1], blob[:20], blob[:12], blob[:5], b""):
         with pytest.raises(SealError):
-            sealer.unseal("v1." + base64.urlsafe_b64encode(cut).decode(), context=CONTEXT)
+            sealer.unseal("v2.k1." + base64.urlsafe_b64encode(cut).decode(), context=CONTEXT)
 
 
 def test_not_base64_is_refused(sealer: Sealer) -> None:
     with pytest.raises(SealError):
-        sealer.unseal("v1.abc", context=CONTEXT)  # incorrect padding
+        sealer.unseal("v2.k1.abc", context=CONTEXT)  # incorrect padding
 
 
 def test_wrong_key_is_refused(sealer: Sealer) -> None:
@@ -103,14 +104,14 @@ def test_wrong_key_is_refused(sealer: Sealer) -> None:
         Sealer(new_key()).unseal(sealed, context=CONTEXT)
 
 
-@pytest.mark.parametrize("prefix", ["", "v2.", "V1.", "v1"])
+@pytest.mark.parametrize("prefix", ["", "v1.", "V2.k1.", "v2."])
 def test_bad_prefix_is_refused(sealer: Sealer, prefix: str) -> None:
     sealed = sealer.seal(LINK, context=CONTEXT)
     with pytest.raises(SealError, match="unknown sealed format"):
-        sealer.unseal(prefix + sealed.removeprefix("v1."), context=CONTEXT)
+        sealer.unseal(prefix + sealed.removeprefix("v2.k1."), context=CONTEXT)
 
 
-@pytest.mark.parametrize("length", [0, 16, 24, 31, 33, 64])
+@pytest.mark.parametrize("length", [1, 16, 24, 31, 33, 64])
 def test_key_of_the_wrong_length_is_refused(length: int) -> None:
     key = base64.urlsafe_b64encode(bytes(range(length))).decode()
     with pytest.raises(SealError, match="32 bytes"):
@@ -124,3 +125,31 @@ def test_key_that_is_not_base64_is_refused() -> None:
 
 def test_seal_error_is_a_value_error() -> None:
     assert issubclass(SealError, ValueError)
+
+
+def test_an_empty_key_ring_is_refused() -> None:
+    with pytest.raises(SealError, match="empty"):
+        Sealer(" , ")
+
+
+def test_a_value_names_the_key_that_sealed_it_and_any_key_of_the_ring_opens_it() -> None:
+    old, new = new_key(), new_key()
+    sealed_before = Sealer(f"2025:{old}").seal(LINK, context=CONTEXT)
+    rotated = Sealer(f"2026:{new},2025:{old}")
+    sealed_after = rotated.seal(LINK, context=CONTEXT)
+    assert sealed_before.startswith("v2.2025.") and sealed_after.startswith("v2.2026.")
+    assert rotated.unseal(sealed_before, context=CONTEXT) == LINK
+    assert rotated.unseal(sealed_after, context=CONTEXT) == LINK
+
+
+def test_a_value_sealed_with_a_key_dropped_from_the_ring_is_refused() -> None:
+    old, new = new_key(), new_key()
+    sealed = Sealer(f"2025:{old}").seal(LINK, context=CONTEXT)
+    with pytest.raises(SealError, match="does not hold"):
+        Sealer(f"2026:{new}").unseal(sealed, context=CONTEXT)
+
+
+@pytest.mark.parametrize("ring", ["a:{k},{k}", "a:{k},a:{k}", "bad id!:{k}"])
+def test_a_ring_needs_distinct_well_formed_key_ids(ring: str) -> None:
+    with pytest.raises(SealError):
+        Sealer(ring.format(k=new_key()))

@@ -22,7 +22,6 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-
 from onboarding_kit.kafka import new_producer
 
 REPO_ROOT = Path(__file__).resolve().parents[5]

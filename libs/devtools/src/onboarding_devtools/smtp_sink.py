@@ -1,6 +1,6 @@
 """A development SMTP server that stores every message it accepts as a `.eml` file.
 
-`python -m onboarding_kit.smtp_sink --dir .run/mail --port 2525`
+`python -m onboarding_devtools.smtp_sink --dir .run/mail --port 2525`
 """
 
 import argparse

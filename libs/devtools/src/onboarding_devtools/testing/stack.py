@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from onboarding_kit.sealing import new_key
 
-from onboarding_kit.devstack import (
+from onboarding_devtools.devstack import (
     SERVICES,
     StackConfig,
     start_processes,
     stop_processes,
     wait_ready,
 )
-from onboarding_kit.sealing import new_key
 
 ACCEPT_LINK = re.compile(r"https?://\S+/join\?token=[\w-]+")
 

@@ -10,7 +10,6 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from fastapi import FastAPI
-
 from onboarding_kit.runtime import ServiceRuntime
 
 

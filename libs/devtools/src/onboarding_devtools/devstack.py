@@ -4,8 +4,8 @@ Used by `make up` / `make down` (detached, pid files under `.run/`) and by the e
 tests (attached, fresh databases, their own topic prefix), so both start the system the
 same way.
 
-    python -m onboarding_kit.devstack up      # start, wait until ready, write .run/env
-    python -m onboarding_kit.devstack down    # stop what `up` started
+    python -m onboarding_devtools.devstack up      # start, wait until ready, write .run/env
+    python -m onboarding_devtools.devstack down    # stop what `up` started
 """
 
 import argparse
@@ -25,6 +25,9 @@ import httpx
 
 SERVICES = ("enrolment", "invitation", "notification", "registration")
 DEFAULT_PORTS = {"enrolment": 8001, "invitation": 8002, "notification": 8003, "registration": 8004}
+LINK_KEY_HOLDERS = ("invitation", "notification")
+INTERNAL_TOKEN_HOLDERS = ("invitation", "registration")
+SECRET_VARIABLES = ("INVITATION_LINK_KEY", "INTERNAL_API_TOKEN", "ONBOARDING_API_KEY")
 
 
 @dataclass(frozen=True)
@@ -48,20 +51,27 @@ class StackConfig:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def service_env(self, service: str) -> dict[str, str]:
-        return {
+        """Each service's environment: the common settings and only the secrets that
+        service holds (the link key: invitation and notification; the internal token:
+        invitation and registration)."""
+        env = {
             "DATABASE_URL": self.database_urls[service],
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
             "KAFKA_TOPIC_PREFIX": self.topic_prefix,
             "HTTP_PORT": str(self.ports[service]),
             "LOG_LEVEL": self.log_level,
-            "INVITATION_LINK_KEY": self.invitation_link_key,
-            "INTERNAL_API_TOKEN": self.internal_api_token,
-            "REGISTRATION_PUBLIC_URL": self.url("registration"),
-            "INVITATION_URL": self.url("invitation"),
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(self.smtp_port),
-            **self.extra_env,
         }
+        if service in LINK_KEY_HOLDERS:
+            env["INVITATION_LINK_KEY"] = self.invitation_link_key
+        if service in INTERNAL_TOKEN_HOLDERS:
+            env["INTERNAL_API_TOKEN"] = self.internal_api_token
+        if service == "invitation":
+            env["REGISTRATION_PUBLIC_URL"] = self.url("registration")
+        if service == "registration":
+            env["INVITATION_URL"] = self.url("invitation")
+        if service == "notification":
+            env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp_port)}
+        return {**env, **self.extra_env}
 
 
 def new_secrets() -> dict[str, str]:
@@ -80,7 +90,7 @@ def start_processes(config: StackConfig) -> dict[str, subprocess.Popen[bytes]]:
         "smtp-sink": [
             sys.executable,
             "-m",
-            "onboarding_kit.smtp_sink",
+            "onboarding_devtools.smtp_sink",
             "--dir",
             str(config.mail_dir),
             "--port",
@@ -90,7 +100,8 @@ def start_processes(config: StackConfig) -> dict[str, subprocess.Popen[bytes]]:
     }
     processes = {}
     for name, command in commands.items():
-        env = {**os.environ, **(config.service_env(name) if name in SERVICES else {})}
+        inherited = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
+        env = {**inherited, **(config.service_env(name) if name in SERVICES else {})}
         with (logs / f"{name}.log").open("ab") as log:
             processes[name] = subprocess.Popen(  # noqa: S603
                 command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -153,8 +164,12 @@ def _read_env(path: Path) -> dict[str, str]:
 
 
 def _write_env(path: Path, values: dict[str, str]) -> None:
-    path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
-    path.chmod(0o600)
+    """Write KEY=value lines readable by the owner alone, from the first byte on (the file
+    is created with mode 0600, never world-readable for a moment)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file may have been created with a wider mode
+    with os.fdopen(fd, "w") as file:
+        file.write("".join(f"{k}={v}\n" for k, v in values.items()))
 
 
 def up(run_dir: Path, pg_server_url: str, kafka: str) -> None:

@@ -1,0 +1,84 @@
+"""Events the invitation service emits. Subject: the invitation id."""
+
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, EmailStr, Field
+
+from onboarding_contracts.envelope import Envelope, Payload
+from onboarding_contracts.events.enrolment import Channel
+
+
+class InvitationEvent(Envelope):
+    subject_field: ClassVar[str] = "invitation_id"
+
+
+class InvitationIssuedData(Payload):
+    invitation_id: str
+    enrolment_id: str
+    email: EmailStr
+    name: str
+    course: str
+    channel: Channel = "email"
+    phone: str | None = None
+    expires_at: AwareDatetime
+    send_count: int = Field(ge=1, description="1 for the first link, 2 after one resend, ...")
+    sealed_link: str = Field(
+        description="The accept link, sealed with AES-256-GCM under a key only the invitation "
+        "and notification services hold, bound to the tenant, the invitation, the send count "
+        "and the recipient (see `sealed_link_context`); opaque to every other subscriber"
+    )
+
+
+def sealed_link_context(
+    *, tenant_id: str, invitation_id: str, send_count: int, email: str, phone: str | None
+) -> str:
+    """What a sealed accept link is bound to (its associated data). Copied into an event for
+    another tenant, invitation, send or recipient, it does not open."""
+    return "\x1f".join(
+        ("accept-link", tenant_id, invitation_id, str(send_count), email, phone or "")
+    )
+
+
+def link_context_of(event: "InvitationIssued") -> str:
+    data = event.data
+    return sealed_link_context(
+        tenant_id=event.tenant_id,
+        invitation_id=data.invitation_id,
+        send_count=data.send_count,
+        email=str(data.email),
+        phone=data.phone,
+    )
+
+
+class InvitationIssued(InvitationEvent):
+    """A fresh single-use link exists; every earlier link of this invitation is dead.
+    Subject: the invitation id."""
+
+    type: Literal["onboarding.invitation.issued"]
+    data: InvitationIssuedData
+
+
+class InvitationAcceptedData(Payload):
+    invitation_id: str
+    enrolment_id: str
+    accepted_at: AwareDatetime
+
+
+class InvitationAccepted(InvitationEvent):
+    """The link was redeemed; the invitation can never be used again. Subject: invitation id."""
+
+    type: Literal["onboarding.invitation.accepted"]
+    data: InvitationAcceptedData
+
+
+class InvitationRevokedData(Payload):
+    invitation_id: str
+    enrolment_id: str
+    revoked_at: AwareDatetime
+
+
+class InvitationRevoked(InvitationEvent):
+    """The invitation was withdrawn; its link no longer works. Subject: the invitation id."""
+
+    type: Literal["onboarding.invitation.revoked"]
+    data: InvitationRevokedData

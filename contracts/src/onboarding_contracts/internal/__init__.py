@@ -1,0 +1,1 @@
+"""HTTP contracts between the platform's own services (not for other products)."""
