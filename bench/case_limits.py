@@ -5,7 +5,7 @@ driven from one Python process with the same client libraries as the services:
   producer settings (acks=all, idempotent), then read back by one consumer;
 - PostgreSQL: N rows COPied into the enrolment service's own `enrolments` table (its
   migrations applied to a fresh database), in one `copy_records_to_table`;
-- the SMTP sink: N invitation-sized emails accepted by a fresh `onboarding_kit.smtp_sink`
+- the SMTP sink: N invitation-sized emails accepted by a fresh `onboarding_devtools.smtp_sink`
   process over a few concurrent connections.
 """
 
@@ -16,8 +16,8 @@ import uuid
 import aiosmtplib
 import asyncpg
 from aiokafka import AIOKafkaConsumer
-from enrolment.app import MIGRATIONS
-from notification.app import NotificationSettings
+from enrolment.settings import MIGRATIONS
+from notification.settings import NotificationSettings
 from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations
 from onboarding_kit.kafka import ensure_topics, new_producer
 

@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 
 import aiosmtplib
 import asyncpg
-from enrolment.domain import validate_person
-from invitation.domain import DEFAULT_TTL, accept_link, hash_token
-from invitation.handlers import new_token
-from notification.domain import InvitationMessage, render_invitation_email
+from enrolment.domain.people import validate_person
+from invitation.domain.links import DEFAULT_TTL, accept_link, hash_token, new_token
+from notification.domain.invitation_email import InvitationMessage, render_invitation_email
 
 from bench.data import SENDER, people_csv
 from bench.infra import count_mail, database_name, fresh_database, new_run_id, smtp_sink

@@ -3,10 +3,9 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from invitation.domain import accept_link
-from invitation.handlers import new_token
-from notification.domain import InvitationMessage, render_invitation_email
-from onboarding_contracts import EnrolmentCreated
+from invitation.domain.links import accept_link, new_token
+from notification.domain.invitation_email import InvitationMessage, render_invitation_email
+from onboarding_contracts import EnrolmentCreated, Origin
 from onboarding_contracts.events import EnrolmentCreatedData
 
 SENDER = "Onboarding <no-reply@onboarding.local>"
@@ -25,12 +24,11 @@ def people_csv(tag: str, rows: int) -> bytes:
 
 def enrolment_created_payload() -> bytes:
     """An EnrolmentCreated event as the enrolment service publishes it for an imported row."""
-    event = EnrolmentCreated(
-        source="/onboarding/enrolment",
-        subject=str(uuid.uuid4()),
-        tenant_id=str(uuid.uuid4()),
-        correlation_id=str(uuid.uuid4()),
-        data=EnrolmentCreatedData(
+    event = EnrolmentCreated.new(
+        Origin(
+            "/onboarding/enrolment", tenant_id=str(uuid.uuid4()), correlation_id=str(uuid.uuid4())
+        ),
+        EnrolmentCreatedData(
             enrolment_id=str(uuid.uuid4()),
             email=email_of("limits", 1),
             name="Person 000001",

@@ -26,7 +26,7 @@ import asyncpg
 import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 from enrolment.tenants import ensure_tenant
-from onboarding_kit.devstack import (
+from onboarding_devtools.devstack import (
     SERVICES,
     StackConfig,
     start_processes,
@@ -217,7 +217,7 @@ async def running_stack(settings: BenchSettings, name: str) -> AsyncIterator[Sta
 
 @dataclass
 class Sink:
-    """A fresh `onboarding_kit.smtp_sink` process of its own."""
+    """A fresh `onboarding_devtools.smtp_sink` process of its own."""
 
     process: subprocess.Popen[bytes]
     port: int
@@ -244,7 +244,7 @@ def _start_sink(directory: Path, port: int, log: Path) -> subprocess.Popen[bytes
             [
                 sys.executable,
                 "-m",
-                "onboarding_kit.smtp_sink",
+                "onboarding_devtools.smtp_sink",
                 "--dir",
                 str(directory),
                 "--port",

@@ -1,7 +1,5 @@
 """Wiring of the enrolment service."""
 
-from pathlib import Path
-
 from fastapi import FastAPI
 from onboarding_contracts import (
     EnrolmentActivated,
@@ -9,35 +7,32 @@ from onboarding_contracts import (
     EnrolmentCreated,
     InvitationRequested,
 )
-from onboarding_kit.runtime import ServiceRuntime
-from onboarding_kit.settings import ServiceSettings
+from onboarding_kit.runtime import ServiceRuntime, serve
 
-from enrolment.api import install_error_handlers, router
-from enrolment.consumers import event_handlers
-
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
-
-class EnrolmentSettings(ServiceSettings):
-    service_name: str = "enrolment"
-    http_port: int = 8001
+from enrolment.api import router
+from enrolment.bootstrap import bootstrap
+from enrolment.consumers import subscriptions
+from enrolment.settings import MIGRATIONS, EnrolmentSettings
 
 
 def create_app(settings: EnrolmentSettings | None = None) -> FastAPI:
+    settings = settings or EnrolmentSettings()
     runtime = ServiceRuntime(
-        settings or EnrolmentSettings(),
+        settings,
         migrations=MIGRATIONS,
-        handlers=event_handlers,
         emits=[EnrolmentCreated, InvitationRequested, EnrolmentActivated, EnrolmentCancelled],
     )
-    app = runtime.create_app(title="Onboarding: enrolment", routers=[router])
-    install_error_handlers(app)
-    return app
+    deps = bootstrap(runtime, settings)
+    return runtime.create_app(
+        title="Onboarding: enrolment",
+        routers=[router],
+        dependencies=deps,
+        subscriptions=subscriptions(deps),
+    )
 
 
 def main() -> None:
-    app = create_app()
-    app.state.runtime.serve(app)
+    serve(create_app)
 
 
 if __name__ == "__main__":

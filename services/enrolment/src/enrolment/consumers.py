@@ -1,9 +1,8 @@
-"""Events the enrolment service applies: each handler runs in the consumer's transaction."""
+"""Events the enrolment service applies: decode, call the reaction, in the consumer's
+transaction."""
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from functools import partial
 
-import asyncpg
 from onboarding_contracts import (
     AccountActivated,
     InvitationIssued,
@@ -11,32 +10,30 @@ from onboarding_contracts import (
     NotificationSent,
     RegistrationCompleted,
 )
-from onboarding_kit.consumer import Batched, EventHandler
-from onboarding_kit.runtime import ServiceRuntime
+from onboarding_kit.consumer import Batched, Subscriptions
 
-from enrolment import handlers
-from enrolment.store import EnrolmentStore
-
-
-def _with_store(handler: Callable[[EnrolmentStore, Any], Awaitable[None]]) -> EventHandler:
-    async def apply(conn: asyncpg.Connection, event: Any) -> None:
-        await handler(EnrolmentStore(conn), event)
-
-    return apply
+from enrolment.bootstrap import EnrolmentDependencies
+from enrolment.store import EnrolmentTransaction
+from enrolment.use_cases import reactions
 
 
-def _batched(handler: Callable[[EnrolmentStore, list[Any]], Awaitable[None]]) -> EventHandler:
-    async def apply(conn: asyncpg.Connection, events: list[Any]) -> None:
-        await handler(EnrolmentStore(conn), events)
-
-    return Batched(apply)
-
-
-def event_handlers(_: ServiceRuntime) -> dict[str, EventHandler]:
-    return {
-        InvitationIssued.event_type: _batched(handlers.on_invitations_issued),
-        NotificationSent.event_type: _batched(handlers.on_notifications_sent),
-        NotificationFailed.event_type: _with_store(handlers.on_notification_failed),
-        RegistrationCompleted.event_type: _with_store(handlers.on_registration_completed),
-        AccountActivated.event_type: _with_store(handlers.on_account_activated),
-    }
+def subscriptions(deps: EnrolmentDependencies) -> Subscriptions[EnrolmentTransaction]:
+    clock = deps.clock
+    return Subscriptions(
+        EnrolmentTransaction,
+        {
+            # Invitations and deliveries come by the thousand after an import: a few
+            # statements per batch rather than per event.
+            InvitationIssued.event_type: Batched(
+                partial(reactions.invitations_issued, clock=clock)
+            ),
+            NotificationSent.event_type: Batched(
+                partial(reactions.notifications_sent, clock=clock)
+            ),
+            NotificationFailed.event_type: partial(reactions.notification_failed, clock=clock),
+            RegistrationCompleted.event_type: partial(
+                reactions.registration_completed, clock=clock
+            ),
+            AccountActivated.event_type: partial(reactions.account_activated, clock=clock),
+        },
+    )

@@ -3,24 +3,29 @@ and print its API key. Only the key's SHA-256 is stored."""
 
 import argparse
 import asyncio
-import secrets
 
-import asyncpg
-from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations
+from onboarding_kit.clock import utcnow
+from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
+from onboarding_kit.ids import new_id
+from onboarding_kit.uow import UnitOfWork
 
-from enrolment.api import hash_api_key
-from enrolment.app import MIGRATIONS, EnrolmentSettings
-from enrolment.handlers import new_id
-from enrolment.store import EnrolmentStore
+from enrolment.domain.api_keys import new_api_key
+from enrolment.settings import MIGRATIONS, EnrolmentSettings
+from enrolment.store import EnrolmentTransaction
+from enrolment.use_cases import tenants
 
 
 async def ensure_tenant(dsn: str, name: str, api_key: str) -> str:
-    conn = await asyncpg.connect(dsn)
+    """The id of the tenant `name` (created if new) in the database at `dsn`, which now
+    accepts `api_key`; the service's schema is applied first if it is missing."""
+    pool = await create_pool(dsn, size=2)
     try:
-        await apply_migrations(conn, [("kit", KIT_MIGRATIONS), ("enrolment", MIGRATIONS)])
-        return await EnrolmentStore(conn).upsert_tenant(new_id(), name, hash_api_key(api_key))
+        async with pool.acquire() as conn:
+            await apply_migrations(conn, [("kit", KIT_MIGRATIONS), ("enrolment", MIGRATIONS)])
+        uow = UnitOfWork(lambda: pool, EnrolmentTransaction)
+        return await tenants.ensure_tenant(uow, utcnow, new_id, name, api_key)
     finally:
-        await conn.close()
+        await pool.close()
 
 
 def main() -> None:
@@ -28,7 +33,7 @@ def main() -> None:
     parser.add_argument("name")
     parser.add_argument("--api-key", help="use this key instead of generating one")
     args = parser.parse_args()
-    api_key = args.api_key or f"onb_{secrets.token_urlsafe(32)}"
+    api_key = args.api_key or new_api_key()
     settings = EnrolmentSettings()
     tenant_id = asyncio.run(ensure_tenant(settings.database_url, args.name, api_key))
     print(f"tenant {args.name} ({tenant_id})")

@@ -1,52 +1,47 @@
-"""Events the invitation service applies."""
+"""The events the invitation service applies: decode, call a use case."""
 
-from datetime import timedelta
-from typing import Any
-
-import asyncpg
 from onboarding_contracts import (
     EnrolmentCancelled,
     EnrolmentCreated,
     InvitationRequested,
     RegistrationCompleted,
 )
-from onboarding_kit.consumer import Batched, EventHandler
-from onboarding_kit.runtime import ServiceRuntime
-from onboarding_kit.sealing import Sealer
+from onboarding_kit.consumer import Batched, Subscriptions
 
-from invitation import handlers
-from invitation.store import InvitationStore
+from invitation.bootstrap import InvitationDependencies
+from invitation.store import InvitationTransaction
+from invitation.use_cases.accounts import record_account
+from invitation.use_cases.issuing import InvitationCause, issue_invitations
+from invitation.use_cases.revoking import revoke_invitation
 
 
-def event_handlers(runtime: ServiceRuntime) -> dict[str, EventHandler]:
-    settings: Any = runtime.settings
-    policy = handlers.IssuePolicy(
-        registration_url=settings.registration_public_url,
-        ttl=timedelta(hours=settings.invitation_ttl_hours),
-        sealer=Sealer(settings.invitation_link_key),
-    )
-
-    async def enrolment_created(conn: asyncpg.Connection, events: list[EnrolmentCreated]) -> None:
-        await handlers.on_enrolment_created(InvitationStore(conn), events, policy, handlers.utcnow)
-
-    async def invitation_requested(
-        conn: asyncpg.Connection, events: list[InvitationRequested]
-    ) -> None:
-        await handlers.on_invitation_requested(
-            InvitationStore(conn), events, policy, handlers.utcnow
+def subscriptions(deps: InvitationDependencies) -> Subscriptions[InvitationTransaction]:
+    async def invite(tx: InvitationTransaction, causes: list[InvitationCause]) -> None:
+        await issue_invitations(
+            tx,
+            causes,
+            policy=deps.issue_policy,
+            sealer=deps.sealer,
+            clock=deps.clock,
+            new_id=deps.new_id,
+            new_token=deps.new_token,
         )
 
-    async def enrolment_cancelled(conn: asyncpg.Connection, event: EnrolmentCancelled) -> None:
-        await handlers.on_enrolment_cancelled(InvitationStore(conn), event, handlers.utcnow)
+    async def enrolment_cancelled(tx: InvitationTransaction, event: EnrolmentCancelled) -> None:
+        await revoke_invitation(tx, event, deps.clock)
 
     async def registration_completed(
-        conn: asyncpg.Connection, event: RegistrationCompleted
+        tx: InvitationTransaction, event: RegistrationCompleted
     ) -> None:
-        await handlers.on_registration_completed(InvitationStore(conn), event)
+        await record_account(tx, event, deps.clock)
 
-    return {
-        EnrolmentCreated.event_type: Batched(enrolment_created),
-        InvitationRequested.event_type: Batched(invitation_requested),
-        EnrolmentCancelled.event_type: enrolment_cancelled,
-        RegistrationCompleted.event_type: registration_completed,
-    }
+    return Subscriptions(
+        InvitationTransaction,
+        {
+            # Batched: a large import's invitations are written a few statements at a time.
+            EnrolmentCreated.event_type: Batched(invite),
+            InvitationRequested.event_type: Batched(invite),
+            EnrolmentCancelled.event_type: enrolment_cancelled,
+            RegistrationCompleted.event_type: registration_completed,
+        },
+    )

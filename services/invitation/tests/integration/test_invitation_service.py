@@ -19,25 +19,39 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from fastapi import FastAPI
-from invitation.app import InvitationSettings, create_app
+from invitation.app import create_app
+from invitation.settings import InvitationSettings
 from onboarding_contracts import (
     EnrolmentCreated,
     InvitationAccepted,
     InvitationIssued,
+    Origin,
+    RegistrationCompleted,
     Topic,
     parse_event,
 )
-from onboarding_contracts.events import EnrolmentCreatedData
+from onboarding_contracts.events import (
+    EnrolmentCreatedData,
+    RegistrationCompletedData,
+    link_context_of,
+)
+from onboarding_contracts.internal.invitations import (
+    INSPECT_PATH,
+    PREFIX,
+    REDEEM_PATH,
+    TOKEN_HEADER,
+)
+from onboarding_devtools.testing import eventually, query, read_topic, running
 from onboarding_kit.kafka import TopicNames
 from onboarding_kit.sealing import Sealer, new_key
-from onboarding_kit.testing import eventually, query, read_topic, running
 
 pytestmark = pytest.mark.integration
 
 INTERNAL_TOKEN = "internal-token-for-the-tests-0123456789"
-AUTH = {"X-Internal-Token": INTERNAL_TOKEN}
-INSPECT = "/internal/v1/invitations/inspect"
-REDEEM = "/internal/v1/invitations/redeem"
+AUTH = {TOKEN_HEADER: INTERNAL_TOKEN}
+INSPECT = PREFIX + INSPECT_PATH
+REDEEM = PREFIX + REDEEM_PATH
+PROBLEM_JSON = "application/problem+json"
 REGISTRATION_URL = "https://join.example.org"
 
 
@@ -45,12 +59,9 @@ def enrolment_created(
     enrolment_id: str | None = None, *, invite: bool = True, tenant_id: str = "tenant-1"
 ) -> EnrolmentCreated:
     enrolment_id = enrolment_id or f"enr-{uuid.uuid4().hex[:10]}"
-    return EnrolmentCreated(
-        source="/test",
-        subject=enrolment_id,
-        tenant_id=tenant_id,
-        correlation_id=f"corr-{uuid.uuid4().hex[:10]}",
-        data=EnrolmentCreatedData(
+    return EnrolmentCreated.new(
+        Origin("/test", tenant_id, f"corr-{uuid.uuid4().hex[:10]}"),
+        EnrolmentCreatedData(
             enrolment_id=enrolment_id,
             email=f"{enrolment_id}@example.org",
             name="Ada Lovelace",
@@ -78,9 +89,10 @@ class Service:
     def invitation_topic(self) -> str:
         return self.topics.name(Topic.INVITATION)
 
-    async def publish(self, event: EnrolmentCreated) -> None:
+    async def publish(self, event: EnrolmentCreated | RegistrationCompleted) -> None:
+        topic = Topic.ENROLMENT if isinstance(event, EnrolmentCreated) else Topic.REGISTRATION
         await self.producer.send_and_wait(
-            self.topics.name(Topic.ENROLMENT), value=event.to_json(), key=event.subject.encode()
+            self.topics.name(topic), value=event.to_json(), key=event.subject.encode()
         )
 
     async def issued_for(self, enrolment_id: str) -> tuple[InvitationIssued, ConsumerRecord]:
@@ -102,7 +114,7 @@ class Service:
         return issued, record
 
     def token_of(self, issued: InvitationIssued) -> str:
-        link = self.sealer.unseal(issued.data.sealed_link, context=issued.data.invitation_id)
+        link = self.sealer.unseal(issued.data.sealed_link, context=link_context_of(issued))
         assert link.startswith(f"{REGISTRATION_URL}/join?")
         [token] = parse_qs(urlsplit(link).query)["token"]
         return token
@@ -207,6 +219,9 @@ async def test_an_enrolment_is_invited_once_with_a_sealed_link_whose_token_is_ne
     assert row["correlation_id"] == event.correlation_id
     assert row["expires_at"] == issued.data.expires_at
     assert bytes(row["token_hash"]) == hashlib.sha256(token.encode()).digest()
+    assert (row["channel"], row["phone"], row["send_count"]) == ("email", None, 1)
+    # One instant, read in Python, for the row and the expiry computed from it.
+    assert row["created_at"] == row["updated_at"] == issued.data.expires_at - timedelta(hours=24)
     # The raw token is neither stored nor on the broker: only its hash and the sealed link.
     assert token not in repr(dict(row))
     assert token.encode() not in record.value
@@ -235,11 +250,17 @@ async def test_the_internal_endpoints_judge_and_redeem_a_link(service: Service) 
     event, issued, token = await service.invite()
     body = {"token": token}
 
-    # Only a caller holding the internal token may ask.
-    for headers in ({}, {"X-Internal-Token": "not-the-internal-token-at-all"}):
+    # Only a caller holding the internal token may ask; a non-ASCII one is refused too.
+    wrong: list[dict[str, str | bytes]] = [
+        {},
+        {TOKEN_HEADER: "not-the-internal-token-at-all"},
+        {TOKEN_HEADER: "ïntérnal-tökén".encode()},
+    ]
+    for headers in wrong:
         for path in (INSPECT, REDEEM):
             response = await service.client.post(path, json=body, headers=headers)
             assert response.status_code == 401, (path, headers)
+            assert response.headers["content-type"] == PROBLEM_JSON
 
     inspected = await service.client.post(INSPECT, json=body, headers=AUTH)
     assert inspected.status_code == 200
@@ -277,13 +298,16 @@ async def test_the_internal_endpoints_judge_and_redeem_a_link(service: Service) 
     for path in (REDEEM, INSPECT):
         used = await service.client.post(path, json=body, headers=AUTH)
         assert used.status_code == 410, path
+        assert used.headers["content-type"] == PROBLEM_JSON
         assert used.json()["reason"] == "used"
         assert "already been used" in used.json()["message"]
 
     for path in (INSPECT, REDEEM):
         unknown = await service.client.post(path, json={"token": "no-such-token"}, headers=AUTH)
         assert unknown.status_code == 404, path
+        assert unknown.headers["content-type"] == PROBLEM_JSON
         assert unknown.json()["reason"] == "unknown"
+        assert "not valid" in unknown.json()["message"]
 
     # One accept, however often the link was tried afterwards.
     assert len(of_type(await service.published(), InvitationAccepted.event_type)) == 1
@@ -323,3 +347,37 @@ async def test_of_concurrent_redeems_of_one_link_exactly_one_succeeds(service: S
     assert winner.json()["invitation_id"] == issued.data.invitation_id
     accepted = of_type(await service.published(), InvitationAccepted.event_type)
     assert [r.key for r in accepted] == [issued.data.invitation_id.encode()]
+
+
+async def test_a_completed_registration_records_the_account_on_its_invitation(
+    service: Service,
+) -> None:
+    event, issued, token = await service.invite()
+    redeemed = await service.client.post(
+        REDEEM, json={"token": token, "account_id": "acc-1"}, headers=AUTH
+    )
+    assert redeemed.status_code == 200
+    completed = RegistrationCompleted.new(
+        Origin("/onboarding/registration", event.tenant_id, event.correlation_id),
+        RegistrationCompletedData(
+            account_id="acc-1",
+            invitation_id=issued.data.invitation_id,
+            enrolment_id=event.data.enrolment_id,
+            email=event.data.email,
+            username="ada",
+            first_name="Ada",
+            last_name="Lovelace",
+        ),
+    )
+    before = datetime.now(UTC)
+    await service.publish(completed)
+
+    async def recorded() -> list[asyncpg.Record]:
+        return await service.fetch(
+            "SELECT account_id, accepted_by, updated_at FROM invitations WHERE account_id = $1",
+            "acc-1",
+        )
+
+    [row] = await eventually(recorded)
+    assert row["accepted_by"] == "acc-1"
+    assert before <= row["updated_at"] <= datetime.now(UTC)

@@ -1,0 +1,98 @@
+"""What routes depend on: the service's dependencies, the calling tenant, and the query
+parameters several routes share."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from onboarding_kit.runtime import dependencies_of
+
+from enrolment.bootstrap import EnrolmentDependencies
+from enrolment.domain.policy import InvitePolicy
+from enrolment.domain.selection import Selection
+from enrolment.domain.text import CODE_PATTERN, MAX_FILTER_LENGTH, NO_CONTROL_PATTERN
+from enrolment.errors import Unauthenticated
+from enrolment.use_cases.caller import Caller
+from enrolment.use_cases.imports import ImportInto
+from enrolment.use_cases.tenants import authenticate_tenant
+
+
+def _dependencies(request: Request) -> EnrolmentDependencies:
+    return dependencies_of(request, EnrolmentDependencies)
+
+
+Deps = Annotated[EnrolmentDependencies, Depends(_dependencies)]
+
+# Parses `Authorization: Bearer <key>` (and documents it); the refusal is ours, below.
+_bearer = HTTPBearer(auto_error=False, description="The tenant's API key")
+
+
+async def _tenant_id(
+    deps: Deps,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    if credentials is None:
+        raise Unauthenticated("send the tenant API key as `Authorization: Bearer <key>`")
+    return await authenticate_tenant(deps.uow, credentials.credentials)
+
+
+# The tenant whose API key authenticates the request (401 otherwise).
+TenantId = Annotated[str, Depends(_tenant_id)]
+
+
+# A filter's value: any text without control characters (PostgreSQL cannot hold a NUL).
+Filter = Annotated[str | None, Query(max_length=MAX_FILTER_LENGTH, pattern=NO_CONTROL_PATTERN)]
+# The id of an enrolment or an import in a path.
+EntityId = Annotated[str, Path(max_length=100, pattern=NO_CONTROL_PATTERN)]
+
+
+def _caller(
+    deps: Deps,
+    tenant_id: TenantId,
+    x_correlation_id: Annotated[
+        str | None,
+        Header(
+            max_length=100,
+            pattern=r"^[!-~]+$",
+            description="Carried by every event this request causes; one is made if absent",
+        ),
+    ] = None,
+) -> Caller:
+    return Caller(tenant_id, x_correlation_id or deps.new_id())
+
+
+# The tenant, and the correlation id the events this request causes carry.
+CurrentCaller = Annotated[Caller, Depends(_caller)]
+
+
+def _selection(
+    status: Filter = None,
+    role: Filter = None,
+    course: Filter = None,
+    cohort: Filter = None,
+    import_id: Filter = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_FILTER_LENGTH,
+            pattern=NO_CONTROL_PATTERN,
+            description="text in name, email or external id",
+        ),
+    ] = None,
+) -> Selection:
+    return Selection(status, role, course, cohort, import_id, q)
+
+
+Selected = Annotated[Selection, Depends(_selection)]
+
+
+def _import_into(
+    course: Annotated[str, Query(min_length=1, max_length=200, pattern=CODE_PATTERN)],
+    cohort: Annotated[str | None, Query(min_length=1, max_length=200, pattern=CODE_PATTERN)] = None,
+    invite: Annotated[InvitePolicy | None, Query(description="overrides the tenant policy")] = None,
+) -> ImportInto:
+    return ImportInto(course.strip(), cohort, invite)
+
+
+# Where the people of an import or a manual batch are enrolled.
+Into = Annotated[ImportInto, Depends(_import_into)]

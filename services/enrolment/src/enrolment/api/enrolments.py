@@ -1,0 +1,112 @@
+"""Routes of enrolments: enrolling, reading, exporting, changing, inviting, cancelling."""
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+from onboarding_kit.problems import problems
+
+from enrolment.api.deps import CurrentCaller, Deps, EntityId, Selected, TenantId
+from enrolment.api.files import csv_download
+from enrolment.api.schemas import (
+    EnrolmentChanges,
+    EnrolmentIn,
+    EnrolmentOut,
+    EnrolmentPage,
+    InvitedOut,
+    SelectionIn,
+)
+from enrolment.domain.exports import EXPORT_COLUMNS, csv_lines
+from enrolment.domain.selection import Selection
+from enrolment.use_cases import changes, enrolling, queries
+
+router = APIRouter()
+
+
+@router.post("/enrolments", status_code=201, responses=problems(401, 409, 422))
+async def enrol(body: EnrolmentIn, deps: Deps, caller: CurrentCaller) -> EnrolmentOut:
+    """Enrol one person into a course; they are invited unless the policy says by hand.
+    Someone who already has an account in the tenant is active at once."""
+    created = await enrolling.enrol_person(
+        deps.uow, deps.clock, deps.new_id, caller, body.course, body.person(), body.invite
+    )
+    return EnrolmentOut.model_validate(created)
+
+
+@router.get("/enrolments", responses=problems(401, 422))
+async def list_enrolments(
+    deps: Deps,
+    tenant_id: TenantId,
+    selection: Selected,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            pattern=r"^[A-Za-z0-9_-]+$",
+            description="`next_cursor` of the page before",
+        ),
+    ] = None,
+) -> EnrolmentPage:
+    page = await queries.list_enrolments(deps.uow, tenant_id, selection, limit, cursor)
+    return EnrolmentPage.model_validate(page)
+
+
+@router.get("/enrolments.csv", response_class=StreamingResponse, responses=problems(401, 422))
+async def export_enrolments(
+    deps: Deps, tenant_id: TenantId, selection: Selected
+) -> StreamingResponse:
+    """The same selection as `GET /v1/enrolments`, as CSV; cells that a spreadsheet would
+    run as a formula are written as text."""
+
+    async def lines() -> AsyncIterator[str]:
+        yield csv_lines([EXPORT_COLUMNS])
+        # A client gone mid-download ends the transaction at once, not when collected.
+        async with aclosing(queries.export_enrolments(deps.uow, tenant_id, selection)) as batches:
+            async for batch in batches:
+                yield csv_lines([getattr(e, column) for column in EXPORT_COLUMNS] for e in batch)
+
+    return csv_download(lines(), "enrolments.csv")
+
+
+@router.get("/enrolments/{enrolment_id}", responses=problems(401, 404))
+async def get_enrolment(enrolment_id: EntityId, deps: Deps, tenant_id: TenantId) -> EnrolmentOut:
+    found = await queries.get_enrolment(deps.uow, tenant_id, enrolment_id)
+    return EnrolmentOut.model_validate(found)
+
+
+@router.patch("/enrolments/{enrolment_id}", responses=problems(401, 404, 422))
+async def change_enrolment(
+    enrolment_id: EntityId, body: EnrolmentChanges, deps: Deps, caller: CurrentCaller
+) -> EnrolmentOut:
+    """Change the name, external id, phone, role or cohort; never the email."""
+    changed = await changes.change_enrolment(
+        deps.uow, deps.clock, caller, enrolment_id, body.model_dump(exclude_unset=True)
+    )
+    return EnrolmentOut.model_validate(changed)
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/invite", status_code=202, responses=problems(401, 404, 409)
+)
+async def invite(enrolment_id: EntityId, deps: Deps, caller: CurrentCaller) -> EnrolmentOut:
+    """Invite one person enrolled without an invitation."""
+    invited = await changes.invite_enrolment(deps.uow, deps.clock, caller, enrolment_id)
+    return EnrolmentOut.model_validate(invited)
+
+
+@router.post("/enrolments/{enrolment_id}/cancel", responses=problems(401, 404, 409))
+async def cancel(enrolment_id: EntityId, deps: Deps, caller: CurrentCaller) -> EnrolmentOut:
+    """Withdraw an enrolment; its invitation link stops working."""
+    cancelled = await changes.cancel_enrolment(deps.uow, deps.clock, caller, enrolment_id)
+    return EnrolmentOut.model_validate(cancelled)
+
+
+@router.post("/enrolments:invite", status_code=202, responses=problems(401, 422))
+async def invite_all(body: SelectionIn, deps: Deps, caller: CurrentCaller) -> InvitedOut:
+    """Invite everyone enrolled and not yet invited in a course, cohort or import."""
+    selection = Selection(course=body.course, cohort=body.cohort, import_id=body.import_id)
+    requested = await changes.invite_selection(deps.uow, deps.clock, caller, selection)
+    return InvitedOut(requested=requested)

@@ -1,0 +1,83 @@
+"""Routes of imports: a CSV upload, a manual batch, an import's report and bad rows."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from onboarding_kit.problems import problems
+
+from enrolment.api.deps import CurrentCaller, Deps, EntityId, Into, TenantId
+from enrolment.api.files import CSV_UPLOAD_BODY, TEXT_BODY, csv_download, spooled_upload, text_lines
+from enrolment.api.schemas import ImportOut
+from enrolment.bootstrap import EnrolmentDependencies
+from enrolment.domain.csv_rows import REQUIRED_COLUMNS, read_csv
+from enrolment.domain.exports import IMPORT_ERROR_COLUMNS, csv_lines
+from enrolment.use_cases import imports
+from enrolment.use_cases.caller import Caller
+from enrolment.use_cases.imports import ImportInto
+
+router = APIRouter()
+
+# An upload answers with the import's report, or refuses the file as a whole.
+IMPORT_ANSWERS: dict[str, Any] = {"status_code": 201, "responses": problems(401, 415, 422)}
+
+TEMPLATE = (
+    "email,id,name\nada@example.org,S-001,Ada Lovelace\ngrace@example.org,S-002,Grace Hopper\n"
+)
+
+
+async def _import(
+    request: Request,
+    deps: EnrolmentDependencies,
+    caller: Caller,
+    into: ImportInto,
+    header: Sequence[str] | None,
+) -> ImportOut:
+    """The people of the uploaded file enrolled; `header` for a file without one."""
+    with await spooled_upload(request) as spool:
+        rows = read_csv(text_lines(spool), header)  # a file-level error is raised here
+        summary = await imports.import_people(deps.uow, deps.clock, deps.new_id, caller, into, rows)
+    return ImportOut.model_validate(summary)
+
+
+@router.post("/enrolments:batch", **IMPORT_ANSWERS, openapi_extra=TEXT_BODY)
+async def enrol_batch(request: Request, deps: Deps, caller: CurrentCaller, into: Into) -> ImportOut:
+    """Manual entry: one person per line as `email,id,name`, validated like an import."""
+    return await _import(request, deps, caller, into, header=REQUIRED_COLUMNS)
+
+
+@router.get("/imports/template.csv", response_class=StreamingResponse)
+async def import_template() -> StreamingResponse:
+    """A sample file to fill in: the required columns, two example rows."""
+    return csv_download([TEMPLATE], "enrolments-template.csv")
+
+
+@router.post("/imports", **IMPORT_ANSWERS, openapi_extra=CSV_UPLOAD_BODY)
+async def import_csv(request: Request, deps: Deps, caller: CurrentCaller, into: Into) -> ImportOut:
+    """Enrol everyone in a CSV (a `text/csv` body, or a multipart upload in `file`): a header
+    naming `email,id,name` in any order, optionally `role,cohort,phone,channel`.
+
+    Good rows are enrolled even when others are bad; each bad row is reported with its line
+    number, column and reason. The file is read as a stream, never held whole in memory."""
+    return await _import(request, deps, caller, into, header=None)
+
+
+@router.get("/imports/{import_id}", responses=problems(401, 404))
+async def get_import(import_id: EntityId, deps: Deps, tenant_id: TenantId) -> ImportOut:
+    summary = await imports.import_summary(deps.uow, tenant_id, import_id)
+    return ImportOut.model_validate(summary)
+
+
+@router.get(
+    "/imports/{import_id}/errors.csv",
+    response_class=StreamingResponse,
+    responses=problems(401, 404),
+)
+async def import_errors(import_id: EntityId, deps: Deps, tenant_id: TenantId) -> StreamingResponse:
+    """The bad rows of an import with their line, column and reason, to fix and upload again."""
+    summary = await imports.import_summary(deps.uow, tenant_id, import_id)
+    rows = [(e.line, e.field, e.reason, e.raw) for e in summary.errors]
+    return csv_download(
+        [csv_lines([IMPORT_ERROR_COLUMNS, *rows])], f"import-{import_id}-errors.csv"
+    )

@@ -1,0 +1,232 @@
+"""Request and response bodies of the enrolment API.
+
+Request fields publish the domain's rules as far as JSON Schema can say them (lengths,
+patterns, enums), from the domain's own constants: what the document calls valid is
+accepted, except where a rule needs data (a course or cohort must exist).
+"""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from onboarding_contracts.events import Channel, Role
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from enrolment.domain.people import PLAIN_EMAIL_PATTERN, Person, validate_person
+from enrolment.domain.policy import InvitePolicy
+from enrolment.domain.text import (
+    CODE_PATTERN,
+    MAX_CODE_LENGTH,
+    MAX_EMAIL_LENGTH,
+    MAX_EXTERNAL_ID_LENGTH,
+    MAX_NAME_LENGTH,
+    MAX_PHONE_LENGTH,
+    NAME_PATTERN,
+    NO_CONTROL_PATTERN,
+)
+from enrolment.errors import InvalidEnrolment
+
+Code = Annotated[str, Field(min_length=1, max_length=MAX_CODE_LENGTH, pattern=CODE_PATTERN)]
+Title = Annotated[str, Field(max_length=200, pattern=NO_CONTROL_PATTERN)]
+Email = Annotated[
+    str,
+    BeforeValidator(lambda value: value.strip() if isinstance(value, str) else value),
+    Field(
+        max_length=MAX_EMAIL_LENGTH,
+        pattern=PLAIN_EMAIL_PATTERN,
+        description="An ASCII address (an international domain in its xn-- form)",
+    ),
+]
+Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH, pattern=NAME_PATTERN)]
+
+
+def _folded(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+# Roles and channels are matched without regard to case or surrounding spaces.
+RoleIn = Annotated[Role, BeforeValidator(_folded)]
+ChannelIn = Annotated[Channel, BeforeValidator(_folded)]
+ExternalId = Annotated[
+    str, Field(max_length=MAX_EXTERNAL_ID_LENGTH, pattern=r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$")
+]
+Phone = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=MAX_PHONE_LENGTH,
+        pattern=r"^\+?[0-9][0-9 ().-]*[0-9]$",
+        description="Digits, optionally a leading +, spaces, dots, dashes and brackets",
+    ),
+]
+
+
+def _never_null_in_the_document(schema: dict[str, Any]) -> None:
+    """A field that may be left out, but is never null: a null is refused by the domain
+    with its reason, and the document says the field is a string."""
+    branches = [b for b in schema.pop("anyOf", []) if b.get("type") != "null"]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    schema.pop("default", None)
+
+
+_NEVER_NULL = Field(json_schema_extra=_never_null_in_the_document)
+
+
+class Out(BaseModel):
+    """A response body, read from the attributes of a store row."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CourseIn(BaseModel):
+    code: Code
+    title: Title | None = None
+
+
+class CourseOut(Out):
+    code: str
+    title: str
+    created_at: datetime
+
+
+class CohortIn(BaseModel):
+    course: Code
+    code: Code
+    title: Title | None = None
+
+
+class CohortOut(CourseOut):
+    course: str
+
+
+class SettingsBody(BaseModel):
+    invite_policy: InvitePolicy = Field(
+        description="auto: enrolling invites at once; manual: enrol first, invite later"
+    )
+
+
+class EnrolmentIn(BaseModel):
+    model_config = ConfigDict(
+        # JSON Schema's way of saying the sms channel needs a phone number.
+        json_schema_extra={
+            "if": {"properties": {"channel": {"const": "sms"}}, "required": ["channel"]},
+            "then": {"required": ["phone"], "properties": {"phone": {"type": "string"}}},
+        }
+    )
+
+    email: Email
+    name: Name
+    external_id: ExternalId | None = Field(default=None, description="The tenant's own id")
+    role: RoleIn = "learner"
+    course: Code
+    cohort: Code | None = None
+    phone: Phone | None = None
+    channel: ChannelIn = "email"
+    invite: InvitePolicy | None = Field(default=None, description="overrides the tenant policy")
+
+    def person(self) -> Person:
+        """The person to enrol, validated (422 naming the field otherwise)."""
+        return validate_person(**self.model_dump(exclude={"course", "invite"}))
+
+
+class EnrolmentChanges(BaseModel):
+    """The fields to change; a field left out keeps its value, a null phone or cohort
+    clears it. The email never changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[Name | None, _NEVER_NULL] = None
+    external_id: Annotated[ExternalId | None, _NEVER_NULL] = None
+    phone: Phone | None = None
+    role: Annotated[RoleIn | None, _NEVER_NULL] = None
+    cohort: Code | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _never_the_email(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "email" in data:
+            # Raised as is (not a ValueError): answered 422 with this reason, not pydantic's.
+            raise InvalidEnrolment(
+                "email", "an enrolment's email cannot be changed: enrol the new address instead"
+            )
+        return data
+
+
+class EnrolmentOut(Out):
+    id: str
+    email: str
+    name: str
+    external_id: str
+    role: str
+    course: str
+    cohort: str | None
+    channel: str
+    phone: str | None
+    status: str
+    import_id: str | None
+    invitation_id: str | None
+    account_id: str | None
+    invited_at: datetime | None
+    emailed_at: datetime | None
+    registered_at: datetime | None
+    activated_at: datetime | None
+    cancelled_at: datetime | None
+    created_at: datetime
+
+
+class EnrolmentPage(Out):
+    items: list[EnrolmentOut]
+    next_cursor: str | None
+
+
+class SelectionIn(BaseModel):
+    """Name at least one of course, cohort and import."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "string"}}}
+                for name in ("course", "cohort", "import_id")
+            ]
+        }
+    )
+
+    course: Code | None = None
+    cohort: Code | None = None
+    import_id: Code | None = None
+
+
+class InvitedOut(BaseModel):
+    requested: int
+
+
+class RowErrorOut(Out):
+    line: int
+    field: str | None
+    reason: str
+    raw: str
+
+
+class ImportOut(Out):
+    id: str
+    course: str
+    cohort: str | None
+    invite_policy: str
+    status: str
+    total_rows: int
+    enrolled: int
+    failed: int
+    errors: list[RowErrorOut]
+
+
+class FunnelOut(Out):
+    """How far the people of a selection got; one person counts at every step they passed."""
+
+    enrolled: int = Field(description="Everyone selected")
+    invited: int = Field(description="Sent an invitation link")
+    emailed: int = Field(description="Whose invitation reached them")
+    registered: int = Field(description="Who created their account")
+    active: int = Field(description="Whose course is open to them")
+    expired: int = Field(description="Whose invitation expired unused")
+    failed: int = Field(description="Who could not be reached: delivery failed for good")
+    cancelled: int = Field(description="Whose enrolment was withdrawn")

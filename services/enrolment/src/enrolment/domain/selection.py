@@ -1,0 +1,20 @@
+"""Which enrolments a list, an export, a funnel or a bulk invite is about."""
+
+from dataclasses import dataclass
+
+from enrolment.errors import InvalidEnrolment
+
+
+@dataclass(frozen=True)
+class Selection:
+    status: str | None = None
+    role: str | None = None
+    course: str | None = None
+    cohort: str | None = None
+    import_id: str | None = None
+    text: str | None = None  # matched against name, email and external id
+
+    def check_names_a_group(self) -> None:
+        """A bulk invite is about a course, a cohort or an import: never everyone."""
+        if not (self.course or self.cohort or self.import_id):
+            raise InvalidEnrolment("course", "name a course, a cohort or an import to invite")

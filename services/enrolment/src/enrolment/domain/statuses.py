@@ -1,0 +1,82 @@
+"""The status an enrolment starts in, how events and admins move it, and how an import
+ends."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from enrolment.domain.people import Person
+from enrolment.domain.policy import InvitePolicy
+from enrolment.errors import EnrolmentStateConflict
+
+
+class EnrolmentStatus(StrEnum):
+    ENROLLED = "enrolled"  # not invited yet
+    INVITED = "invited"
+    PENDING_ACTIVATION = "pending_activation"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+# The only status an admin can invite from (`check_invitable`); bulk invites select it.
+INVITABLE = EnrolmentStatus.ENROLLED
+
+
+@dataclass(frozen=True)
+class NewEnrolment:
+    id: str
+    person: Person
+    status: EnrolmentStatus = EnrolmentStatus.ENROLLED
+    account_id: str | None = None
+    invite: bool = False  # the invitation is asked for at once
+
+
+def new_enrolment(
+    enrolment_id: str, person: Person, policy: InvitePolicy, account_id: str | None
+) -> NewEnrolment:
+    """Someone who already has an account in the tenant is active at once and never invited
+    again; anyone else is enrolled, and invited at once unless the policy says by hand."""
+    if account_id is not None:
+        return NewEnrolment(enrolment_id, person, EnrolmentStatus.ACTIVE, account_id)
+    return NewEnrolment(enrolment_id, person, invite=policy is InvitePolicy.AUTO)
+
+
+def status_after_invitation_issued(current: EnrolmentStatus) -> EnrolmentStatus:
+    """A (re)sent invitation makes an enrolled or expired person invited; nothing else moves."""
+    if current in (EnrolmentStatus.ENROLLED, EnrolmentStatus.EXPIRED):
+        return EnrolmentStatus.INVITED
+    return current
+
+
+def status_after_account_activated(current: EnrolmentStatus) -> EnrolmentStatus:
+    if current is EnrolmentStatus.CANCELLED:
+        return current
+    return EnrolmentStatus.ACTIVE
+
+
+def check_invitable(status: EnrolmentStatus, *, invitation_requested: bool) -> None:
+    """An admin may invite an enrolment by hand only once, and only before any invitation."""
+    if status is not INVITABLE:
+        raise EnrolmentStateConflict(
+            f"the enrolment is {status.value}: only enrolled people who were not invited can be"
+        )
+    if invitation_requested:
+        raise EnrolmentStateConflict("an invitation was already requested")
+
+
+def check_cancellable(status: EnrolmentStatus) -> None:
+    if status is EnrolmentStatus.CANCELLED:
+        raise EnrolmentStateConflict("the enrolment is already cancelled")
+
+
+class ImportStatus(StrEnum):
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    COMPLETED_WITH_ERRORS = "completed_with_errors"
+    FAILED = "failed"  # no row enrolled, or the import broke off
+
+
+def import_status(enrolled: int, failed: int) -> ImportStatus:
+    if failed == 0:
+        return ImportStatus.COMPLETED
+    return ImportStatus.COMPLETED_WITH_ERRORS if enrolled else ImportStatus.FAILED

@@ -1,0 +1,58 @@
+"""The enrolment service's exceptions. Each class is its one mapping to an HTTP answer
+(status and title, through the kit's problem+json handlers): nothing ever decides a status
+from an error's text."""
+
+from onboarding_kit.errors import Conflict, InvalidField, NotFound, Problem
+
+
+class Unauthenticated(Problem):
+    """No tenant API key, or one no tenant has."""
+
+    status = 401
+    title = "Unauthenticated"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class InvalidEnrolment(InvalidField):
+    """One field of an enrolment, or of a question about enrolments, is refused (422)."""
+
+
+class InvalidCsv(Problem):
+    """The file as a whole cannot be read (not UTF-8, no header, a required column
+    missing): nothing of it is imported."""
+
+    status = 422
+    title = "Unreadable file"
+
+
+class UnsupportedMediaType(Problem):
+    status = 415
+    title = "Unsupported media type"
+
+
+class AlreadyEnrolled(Conflict):
+    title = "Already enrolled"
+
+
+class AlreadyExists(Conflict):
+    """A course or cohort with this code exists already."""
+
+    title = "Already exists"
+
+
+class EnrolmentStateConflict(Conflict):
+    """The request is valid, but the enrolment's state forbids it now."""
+
+    title = "Not allowed in this state"
+
+
+class EnrolmentNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("no such enrolment")
+
+
+class ImportNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("no such import")

@@ -1,0 +1,24 @@
+"""The enrolment service's SQL, one module per aggregate, and the transaction that holds
+them. Outbox writes go through the kit (`tx.publish`)."""
+
+import asyncpg
+from onboarding_kit.uow import Transaction
+
+from enrolment.store.accounts import AccountRows
+from enrolment.store.courses import CourseRows
+from enrolment.store.enrolments import EnrolmentRows
+from enrolment.store.imports import ImportRows
+from enrolment.store.tenants import TenantRows
+
+
+class EnrolmentTransaction(Transaction):
+    """One open transaction of the enrolment database: a store per aggregate, and the
+    outbox."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__(conn)
+        self.tenants = TenantRows(conn)
+        self.courses = CourseRows(conn)
+        self.enrolments = EnrolmentRows(conn)
+        self.imports = ImportRows(conn)
+        self.accounts = AccountRows(conn)

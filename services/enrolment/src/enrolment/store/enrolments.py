@@ -1,0 +1,341 @@
+"""Enrolments: who is enrolled into which course, and how far each person got."""
+
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from onboarding_contracts.events import Channel, Role
+
+from enrolment.domain.people import EDITABLE_FIELDS
+from enrolment.domain.selection import Selection
+from enrolment.domain.statuses import INVITABLE, EnrolmentStatus, NewEnrolment
+from enrolment.store.rows import Rows
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    id: str
+    tenant_id: str
+    email: str
+    name: str
+    external_id: str
+    role: Role
+    course: str
+    cohort: str | None
+    channel: Channel
+    phone: str | None
+    status: EnrolmentStatus
+    import_id: str | None
+    invitation_id: str | None
+    account_id: str | None
+    invitation_requested_at: datetime | None
+    invited_at: datetime | None
+    emailed_at: datetime | None
+    failed_at: datetime | None
+    registered_at: datetime | None
+    activated_at: datetime | None
+    cancelled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """How far the people of a selection got."""
+
+    enrolled: int
+    invited: int
+    emailed: int
+    registered: int
+    active: int
+    expired: int
+    failed: int  # could not be reached: delivery failed for good, never delivered since
+    cancelled: int
+
+
+ENROLMENT_FIELDS = tuple(f.name for f in fields(Enrolment))
+FUNNEL_FIELDS = tuple(f.name for f in fields(Funnel))
+_COLUMNS = ", ".join(ENROLMENT_FIELDS)
+
+
+def _enrolment(record: asyncpg.Record) -> Enrolment:
+    values = {f: record[f] for f in ENROLMENT_FIELDS}
+    values["status"] = EnrolmentStatus(values["status"])
+    return Enrolment(**values)
+
+
+def _where(selection: Selection, first_parameter: int) -> tuple[str, list[Any]]:
+    """SQL conditions (after the tenant's) and their parameters, numbered from
+    `first_parameter`."""
+    conditions, values = [], []
+    for column in ("status", "role", "course", "cohort", "import_id"):
+        value = getattr(selection, column)
+        if value is not None:
+            values.append(value)
+            conditions.append(f"{column} = ${first_parameter + len(values) - 1}")
+    if selection.text:
+        values.append(f"%{_escape_like(selection.text.strip().lower())}%")
+        n = first_parameter + len(values) - 1
+        conditions.append(
+            f"(lower(name) LIKE ${n} OR email LIKE ${n} OR lower(external_id) LIKE ${n})"
+        )
+    return "".join(f" AND {c}" for c in conditions), values
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class EnrolmentRows(Rows):
+    async def insert_many(
+        self,
+        tenant_id: str,
+        course: str,
+        import_id: str | None,
+        enrolments: Sequence[NewEnrolment],
+        at: datetime,
+    ) -> set[str]:
+        """Insert new enrolments in one statement; return the ids inserted. A person already
+        enrolled in the course is left as they are and their id is missing from the result."""
+        if not enrolments:
+            return set()
+        rows = await self.conn.fetch(
+            """INSERT INTO enrolments
+                   (id, tenant_id, course, import_id, status, account_id, registered_at,
+                    activated_at, invitation_requested_at, created_at, updated_at,
+                    email, name, external_id, role, cohort, phone, channel)
+               SELECT u.id, $1, $2, $3, u.status, u.account_id,
+                      CASE WHEN u.account_id IS NULL THEN NULL ELSE $4::timestamptz END,
+                      CASE WHEN u.account_id IS NULL THEN NULL ELSE $4::timestamptz END,
+                      CASE WHEN u.invite THEN $4::timestamptz END,
+                      $4, $4,
+                      u.email, u.name, u.external_id, u.role, u.cohort, u.phone, u.channel
+               FROM unnest($5::text[], $6::text[], $7::text[], $8::bool[], $9::text[],
+                           $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
+                           $15::text[])
+                    AS u(id, status, account_id, invite, email, name, external_id, role,
+                         cohort, phone, channel)
+               ON CONFLICT (tenant_id, course, email) DO NOTHING
+               RETURNING id""",
+            tenant_id,
+            course,
+            import_id,
+            at,
+            [e.id for e in enrolments],
+            [e.status.value for e in enrolments],
+            [e.account_id for e in enrolments],
+            [e.invite for e in enrolments],
+            [e.person.email for e in enrolments],
+            [e.person.name for e in enrolments],
+            [e.person.external_id for e in enrolments],
+            [e.person.role for e in enrolments],
+            [e.person.cohort for e in enrolments],
+            [e.person.phone for e in enrolments],
+            [e.person.channel for e in enrolments],
+        )
+        return {row["id"] for row in rows}
+
+    async def get(
+        self, tenant_id: str, enrolment_id: str, *, for_update: bool = False
+    ) -> Enrolment | None:
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self.conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM enrolments WHERE tenant_id = $1 AND id = $2{lock}",
+            tenant_id,
+            enrolment_id,
+        )
+        return _enrolment(row) if row else None
+
+    async def page(
+        self, tenant_id: str, selection: Selection, after: tuple[datetime, str] | None, limit: int
+    ) -> list[Enrolment]:
+        """Up to `limit` of the selection in creation order, after the place `after`."""
+        where, values = _where(selection, first_parameter=4)
+        rows = await self.conn.fetch(
+            f"""SELECT {_COLUMNS} FROM enrolments
+                WHERE tenant_id = $1
+                  AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::text))
+                  {where}
+                ORDER BY created_at, id
+                LIMIT {int(limit)}""",
+            tenant_id,
+            after[0] if after else None,
+            after[1] if after else None,
+            *values,
+        )
+        return [_enrolment(r) for r in rows]
+
+    async def export(
+        self, tenant_id: str, selection: Selection, batch: int = 2000
+    ) -> AsyncGenerator[list[Enrolment], None]:
+        """The whole selection in creation order, a batch at a time, without holding it in
+        memory (a server-side cursor: the transaction must stay open meanwhile)."""
+        where, values = _where(selection, first_parameter=2)
+        cursor = await self.conn.cursor(
+            f"SELECT {_COLUMNS} FROM enrolments WHERE tenant_id = $1{where} "
+            "ORDER BY created_at, id",
+            tenant_id,
+            *values,
+        )
+        while rows := await cursor.fetch(batch):
+            yield [_enrolment(r) for r in rows]
+
+    async def invitable(self, tenant_id: str, selection: Selection) -> list[Enrolment]:
+        """The selected enrolments an admin may invite now (`check_invitable`), locked;
+        those another transaction holds are passed by."""
+        where, values = _where(selection, first_parameter=3)
+        rows = await self.conn.fetch(
+            f"""SELECT {_COLUMNS} FROM enrolments
+                WHERE tenant_id = $1 AND status = $2 AND invitation_requested_at IS NULL{where}
+                FOR UPDATE SKIP LOCKED""",
+            tenant_id,
+            INVITABLE.value,
+            *values,
+        )
+        return [_enrolment(r) for r in rows]
+
+    async def mark_invitation_requested(self, enrolment_ids: Sequence[str], at: datetime) -> None:
+        await self.conn.execute(
+            "UPDATE enrolments SET invitation_requested_at = $2, updated_at = $2 "
+            "WHERE id = ANY($1::text[])",
+            list(enrolment_ids),
+            at,
+        )
+
+    async def change(
+        self, enrolment_id: str, changes: Mapping[str, str | None], at: datetime
+    ) -> Enrolment:
+        """Set validated editable fields (`validate_changes`)."""
+        assert set(changes) <= set(EDITABLE_FIELDS), "only editable columns are ever set"
+        assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=3))
+        row = await self.conn.fetchrow(
+            f"UPDATE enrolments SET {assignments}, updated_at = $2 WHERE id = $1 "
+            f"RETURNING {_COLUMNS}",
+            enrolment_id,
+            at,
+            *changes.values(),
+        )
+        return _enrolment(row)
+
+    async def cancel(self, enrolment_id: str, at: datetime) -> Enrolment:
+        row = await self.conn.fetchrow(
+            f"""UPDATE enrolments SET status = $2, cancelled_at = $3, updated_at = $3
+                WHERE id = $1 RETURNING {_COLUMNS}""",
+            enrolment_id,
+            EnrolmentStatus.CANCELLED.value,
+            at,
+        )
+        return _enrolment(row)
+
+    async def status_for_update(self, enrolment_id: str) -> EnrolmentStatus | None:
+        status = await self.conn.fetchval(
+            "SELECT status FROM enrolments WHERE id = $1 FOR UPDATE", enrolment_id
+        )
+        return EnrolmentStatus(status) if status else None
+
+    async def statuses_for_update(self, enrolment_ids: Sequence[str]) -> dict[str, EnrolmentStatus]:
+        rows = await self.conn.fetch(
+            "SELECT id, status FROM enrolments WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE",
+            list(enrolment_ids),
+        )
+        return {r["id"]: EnrolmentStatus(r["status"]) for r in rows}
+
+    async def mark_invited(
+        self, invited: Sequence[tuple[str, EnrolmentStatus, str, datetime]], at: datetime
+    ) -> None:
+        """(enrolment id, new status, invitation id, when) for each enrolment invited."""
+        if not invited:
+            return
+        ids, statuses, invitation_ids, times = zip(*invited, strict=True)
+        await self.conn.execute(
+            """UPDATE enrolments e SET status = u.status, invitation_id = u.invitation_id,
+                   invited_at = coalesce(e.invited_at, u.at), updated_at = $5
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+                    AS u(id, status, invitation_id, at)
+               WHERE e.id = u.id""",
+            list(ids),
+            [s.value for s in statuses],
+            list(invitation_ids),
+            list(times),
+            at,
+        )
+
+    async def mark_emailed(self, emailed: Sequence[tuple[str, datetime]], at: datetime) -> None:
+        """(enrolment id, when) for each enrolment whose invitation was delivered."""
+        if not emailed:
+            return
+        ids, times = zip(*emailed, strict=True)
+        await self.conn.execute(
+            """UPDATE enrolments e SET emailed_at = coalesce(e.emailed_at, u.at), updated_at = $3
+               FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
+               WHERE e.id = u.id""",
+            list(ids),
+            list(times),
+            at,
+        )
+
+    async def mark_delivery_failed(
+        self, enrolment_id: str, failed_at: datetime, at: datetime
+    ) -> None:
+        await self.conn.execute(
+            "UPDATE enrolments SET failed_at = $2, updated_at = $3 WHERE id = $1",
+            enrolment_id,
+            failed_at,
+            at,
+        )
+
+    async def mark_registered(
+        self, enrolment_id: str, account_id: str, registered_at: datetime, at: datetime
+    ) -> None:
+        await self.conn.execute(
+            """UPDATE enrolments SET account_id = $2, registered_at = coalesce(registered_at, $3),
+                   updated_at = $4
+               WHERE id = $1""",
+            enrolment_id,
+            account_id,
+            registered_at,
+            at,
+        )
+
+    async def mark_activated(
+        self,
+        enrolment_id: str,
+        status: EnrolmentStatus,
+        account_id: str,
+        activated_at: datetime,
+        at: datetime,
+    ) -> Enrolment:
+        row = await self.conn.fetchrow(
+            f"""UPDATE enrolments SET status = $2, account_id = $3,
+                   activated_at = coalesce(activated_at, $4), updated_at = $5
+                WHERE id = $1 RETURNING {_COLUMNS}""",
+            enrolment_id,
+            status.value,
+            account_id,
+            activated_at,
+            at,
+        )
+        return _enrolment(row)
+
+    async def funnel(self, tenant_id: str, selection: Selection) -> Funnel:
+        where, values = _where(selection, first_parameter=5)
+        row = await self.conn.fetchrow(
+            f"""SELECT count(*) AS enrolled,
+                       count(invited_at) AS invited,
+                       count(emailed_at) AS emailed,
+                       count(registered_at) AS registered,
+                       count(*) FILTER (WHERE status = $2) AS active,
+                       count(*) FILTER (WHERE status = $3) AS expired,
+                       count(failed_at) FILTER (WHERE emailed_at IS NULL) AS failed,
+                       count(*) FILTER (WHERE status = $4) AS cancelled
+                FROM enrolments
+                WHERE tenant_id = $1{where}""",
+            tenant_id,
+            EnrolmentStatus.ACTIVE.value,
+            EnrolmentStatus.EXPIRED.value,
+            EnrolmentStatus.CANCELLED.value,
+            *values,
+        )
+        return Funnel(**{f: row[f] for f in FUNNEL_FIELDS})

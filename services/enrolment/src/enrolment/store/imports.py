@@ -1,0 +1,103 @@
+"""Import batches: their progress, their outcome, and each bad row with its reason."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from enrolment.domain.csv_rows import RowError
+from enrolment.domain.policy import InvitePolicy
+from enrolment.domain.statuses import ImportStatus
+from enrolment.store.rows import Rows
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    id: str
+    course: str
+    cohort: str | None
+    invite_policy: InvitePolicy
+    status: ImportStatus
+    total_rows: int
+    enrolled: int
+    failed: int
+    errors: tuple[RowError, ...]  # in line order
+
+
+_SUMMARY_COLUMNS = ", ".join(f.name for f in fields(ImportSummary) if f.name != "errors")
+ROW_ERROR_FIELDS = tuple(f.name for f in fields(RowError))
+
+
+class ImportRows(Rows):
+    async def create(
+        self,
+        import_id: str,
+        tenant_id: str,
+        course: str,
+        cohort: str | None,
+        policy: InvitePolicy,
+        at: datetime,
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO imports (id, tenant_id, course, cohort, invite_policy, status, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            import_id,
+            tenant_id,
+            course,
+            cohort,
+            policy.value,
+            ImportStatus.PROCESSING.value,
+            at,
+        )
+
+    async def add_errors(self, import_id: str, errors: Sequence[RowError]) -> None:
+        if errors:
+            await self.conn.executemany(
+                "INSERT INTO import_errors (import_id, line, field, reason, raw) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                [(import_id, e.line, e.field, e.reason, e.raw) for e in errors],
+            )
+
+    async def count_rows(self, import_id: str, total: int, enrolled: int, failed: int) -> None:
+        """Progress of a running import, visible to `GET /v1/imports/{id}` at once."""
+        await self.conn.execute(
+            """UPDATE imports SET total_rows = total_rows + $2, enrolled = enrolled + $3,
+                   failed = failed + $4
+               WHERE id = $1""",
+            import_id,
+            total,
+            enrolled,
+            failed,
+        )
+
+    async def finish(self, import_id: str, status: ImportStatus, at: datetime) -> None:
+        await self.conn.execute(
+            "UPDATE imports SET status = $2, finished_at = $3 WHERE id = $1",
+            import_id,
+            status.value,
+            at,
+        )
+
+    async def summary(self, tenant_id: str, import_id: str) -> ImportSummary | None:
+        row = await self.conn.fetchrow(
+            f"SELECT {_SUMMARY_COLUMNS} FROM imports WHERE tenant_id = $1 AND id = $2",
+            tenant_id,
+            import_id,
+        )
+        if row is None:
+            return None
+        errors = await self.conn.fetch(
+            f"SELECT {', '.join(ROW_ERROR_FIELDS)} FROM import_errors WHERE import_id = $1 "
+            "ORDER BY line",
+            import_id,
+        )
+        return ImportSummary(
+            id=row["id"],
+            course=row["course"],
+            cohort=row["cohort"],
+            invite_policy=InvitePolicy(row["invite_policy"]),
+            status=ImportStatus(row["status"]),
+            total_rows=row["total_rows"],
+            enrolled=row["enrolled"],
+            failed=row["failed"],
+            errors=tuple(RowError(**{f: e[f] for f in ROW_ERROR_FIELDS}) for e in errors),
+        )

@@ -1,0 +1,37 @@
+"""The enrolment service in-process on a real PostgreSQL and Kafka, with two tenants that
+each have the courses `ielts` and `toefl`."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from enrolment.app import create_app
+from enrolment.settings import EnrolmentSettings
+from enrolment.tenants import ensure_tenant
+from onboarding_devtools.testing import running
+from onboarding_kit.kafka import TopicNames
+
+from .helpers import KEY, OTHER_KEY
+
+
+@pytest.fixture
+async def client(database: str, kafka: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
+    await ensure_tenant(database, "acme", KEY)
+    await ensure_tenant(database, "globex", OTHER_KEY)
+    app = create_app(
+        EnrolmentSettings(
+            database_url=database, kafka_bootstrap_servers=kafka, kafka_topic_prefix=topic_prefix
+        )
+    )
+    async with running(app) as client:
+        for key in (OTHER_KEY, KEY):
+            client.headers["Authorization"] = f"Bearer {key}"
+            for course in ("ielts", "toefl"):
+                created = await client.post("/v1/courses", json={"code": course})
+                assert created.status_code == 201, created.text
+        yield client
+
+
+@pytest.fixture
+def topics(topic_prefix: str) -> TopicNames:
+    return TopicNames(topic_prefix)
