@@ -8,10 +8,10 @@ UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --frozen
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help deps infra up down demo test lint typecheck schemas bench clean
+.PHONY: help deps infra up down demo test contract-test lint typecheck schemas bench clean
 
 help: ## list the commands
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(UV):
 	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is needed"; exit 1; }
@@ -26,12 +26,12 @@ infra: ## start PostgreSQL and Kafka (local processes, no Docker)
 	deploy/local/kafka.sh start
 
 up: deps infra ## start everything in the background and write .run/env
-	$(RUN) python -m onboarding_kit.devstack up \
+	$(RUN) python -m onboarding_devtools.devstack up \
 		--postgres postgresql://postgres@127.0.0.1:$${PG_PORT:-55432} \
 		--kafka 127.0.0.1:$${KAFKA_PORT:-9092}
 
 down: $(UV) ## stop everything `make up` started
-	-$(RUN) python -m onboarding_kit.devstack down
+	-$(RUN) python -m onboarding_devtools.devstack down
 	-deploy/local/kafka.sh stop
 	-deploy/local/postgres.sh stop
 
@@ -40,6 +40,9 @@ demo: up ## enrol 200 people from a CSV, register one, print the funnel
 
 test: deps ## lint, type-check and run every test against real Kafka and PostgreSQL
 	deploy/local/test.sh $(RUN)
+
+contract-test: deps ## schemathesis against the four running services' OpenAPI documents (part of make test)
+	TESTS_ONLY=1 PYTEST_ARGS="tests/e2e/test_openapi_conformance.py" deploy/local/test.sh $(RUN)
 
 lint: deps ## ruff
 	$(RUN) ruff check .

@@ -186,18 +186,7 @@ def test_funnel_shows_counts_and_shares_of_the_enrolled(api: FakeApi) -> None:
 
 def _enrol(api: FakeApi, count: int) -> None:
     api.state.enrolments = [
-        {
-            "id": f"e{i}",
-            "email": f"p{i}@example.org",
-            "name": f"Person {i}",
-            "external_id": str(i),
-            "role": "learner",
-            "course": "ielts",
-            "cohort": None,
-            "status": "active" if i % 2 else "invited",
-            "created_at": "2025-01-02T03:04:05Z",
-        }
-        for i in range(count)
+        api.state.enrolment(i, status="active" if i % 2 else "invited") for i in range(count)
     ]
 
 
@@ -271,5 +260,228 @@ def test_ctrl_c_stops_following_and_keeps_the_last_funnel(api: FakeApi, tmp_path
             client, Console(file=io.StringIO()), import_id, 4, interval=0.25, sleep=sleep
         )
     assert result.outcome == "interrupted"
-    assert result.funnel["enrolled"] == 4 and result.funnel["invited"] == 1
+    assert result.funnel is not None
+    assert result.funnel.enrolled == 4 and result.funnel.invited == 1
     assert naps == [0.25, 0.25, 0.25]
+
+
+def test_follow_settles_for_a_tenant_that_invites_by_hand(api: FakeApi, tmp_path: Path) -> None:
+    """Nobody is invited by a manual-invite import: `--follow` settles once the import is
+    done and the funnel holds still, instead of waiting for invitations that never come."""
+    api.state.invite_policy = "manual"  # the tenant's; no --invite given
+    people = write_csv(tmp_path / "people.csv", GOOD)
+    result = api.run("import", str(people), "-c", "ielts", "-f", "--interval", "0.01")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"invites\s+by hand \(manual\)", result.output)
+    assert "invite by hand" in result.output
+    final = result.output[result.output.index("final funnel") :]
+    assert re.search(r"enrolled\s+4\s+100\.0%", final)
+    assert re.search(r"invited\s+0\s+0\.0%", final)
+    assert "POST /v1/enrolments:invite" in result.output
+    (found,) = api.state.imports.values()
+    assert found.polls == 3  # the funnel held still for three polls, then it was settled
+    assert "invite" not in api.state.uploads[0].params  # the tenant's policy, not a flag
+
+
+def test_follow_settles_with_invite_manual_on_an_auto_tenant(api: FakeApi, tmp_path: Path) -> None:
+    people = write_csv(tmp_path / "people.csv", GOOD)
+    result = api.run(
+        "import", str(people), "-c", "ielts", "--invite", "manual", "-f", "--interval", "0.01"
+    )
+    assert result.exit_code == 0, result.output
+    (found,) = api.state.imports.values()
+    assert found.polls == 3
+
+
+def test_manual_settling_waits_for_the_emails_of_people_invited_by_hand() -> None:
+    from onboarding_cli.api_models import FunnelOut
+    from onboarding_cli.follow import Settling
+
+    def funnel(invited: int, emailed: int, failed: int = 0) -> FunnelOut:
+        return FunnelOut(
+            enrolled=4,
+            invited=invited,
+            emailed=emailed,
+            registered=0,
+            active=0,
+            expired=0,
+            failed=failed,
+            cancelled=0,
+        )
+
+    manual, auto = Settling(manual=True), Settling()
+    assert manual.caught_up(funnel(0, 0))  # nobody invited yet: nothing can move on its own
+    assert not manual.caught_up(funnel(2, 1))  # two invited by hand, one email still to go
+    assert manual.caught_up(funnel(2, 1, failed=1))
+    assert not auto.caught_up(funnel(0, 0))
+    assert not auto.caught_up(funnel(4, 3))
+    assert auto.caught_up(funnel(4, 3, failed=1))
+    settling = Settling(manual=True)
+    assert not any(settling.observe(funnel(0, 0), import_done=False) for _ in range(5))
+    assert [settling.observe(funnel(0, 0)) for _ in range(1)] == [True]  # held still already
+
+
+def test_follow_waits_for_an_import_still_processing(api: FakeApi, tmp_path: Path) -> None:
+    import io
+
+    from onboarding_cli.client import EnrolmentClient
+    from onboarding_cli.follow import follow_import
+    from rich.console import Console
+
+    api.state.invite_policy = "manual"
+    people = write_csv(tmp_path / "people.csv", GOOD)
+    assert api.run("import", str(people), "--course", "ielts").exit_code == 0
+    (import_id, found) = next(iter(api.state.imports.items()))
+    found.pending = 5
+    with EnrolmentClient(api.url, api.key) as client:
+        result = follow_import(
+            client,
+            Console(file=io.StringIO()),
+            import_id,
+            0,
+            manual=True,
+            import_done=False,
+            interval=0.001,
+        )
+    assert result.outcome == "settled"
+    assert found.polls == 6  # five while processing, then as soon as it was done
+
+
+def test_an_api_refusal_shows_the_problem_detail_and_each_field(
+    api: FakeApi, tmp_path: Path
+) -> None:
+    people = write_csv(tmp_path / "people.csv", GOOD)
+    result = api.run("import", str(people), "--course", "ielts", "--cohort", "nope")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [  # the detail only repeats the field: the title
+        "error: Invalid request (HTTP 422)",
+        "  cohort: unknown cohort 'nope' in course 'ielts'",
+    ]
+
+
+def test_a_problem_shows_its_detail_and_then_each_bad_field() -> None:
+    import httpx
+    import pytest
+    from onboarding_cli.api_models import FunnelQuery
+    from onboarding_cli.client import ApiError, EnrolmentClient
+
+    problem = {
+        "type": "about:blank",
+        "title": "Invalid request",
+        "status": 422,
+        "detail": "two columns are refused",
+        "errors": [{"field": "email", "reason": "missing"}, {"field": "name", "reason": "empty"}],
+    }
+    answer = httpx.Response(422, json=problem, headers={"content-type": "application/problem+json"})
+    transport = httpx.MockTransport(lambda _: answer)
+    with (
+        EnrolmentClient("http://api", "k", transport=transport) as client,
+        pytest.raises(ApiError) as raised,
+    ):
+        client.funnel(FunnelQuery())
+    assert raised.value.message == "two columns are refused (HTTP 422)"
+    assert raised.value.details == ["email: missing", "name: empty"]
+
+
+def test_a_request_the_api_would_refuse_is_refused_before_it_is_sent(
+    api: FakeApi, tmp_path: Path
+) -> None:
+    people = write_csv(tmp_path / "people.csv", GOOD)
+    result = api.run("import", str(people), "--course", "", "--cohort", "x" * 201)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: the request is not valid",
+        "  course: String should have at least 1 character",
+        "  cohort: String should have at most 200 characters",
+    ]
+    assert api.state.requests == []
+
+
+def test_an_invalid_request_shows_each_field_the_api_named(api: FakeApi) -> None:
+    import httpx
+
+    with httpx.Client(base_url=api.url) as http:  # what a request without a course gets
+        answer = http.post(
+            "/v1/imports", content=b"email,id,name\n", headers={"Authorization": "Bearer test-key"}
+        )
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["errors"] == [{"field": "course", "reason": "Field required"}]
+    assert answer.json()["detail"] == "course: Field required"
+
+
+def test_an_answer_that_drifted_names_the_route_and_the_fields() -> None:
+    import httpx
+    import pytest
+    from onboarding_cli.api_models import FunnelQuery
+    from onboarding_cli.client import ApiDrift, EnrolmentClient
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"enrolled": 3, "invited": "many", "emailed": 1})
+
+    transport = httpx.MockTransport(answer)
+    with (
+        EnrolmentClient("http://api", "k", transport=transport) as client,
+        pytest.raises(ApiDrift) as raised,
+    ):
+        client.funnel(FunnelQuery(import_id="i"))
+    error = raised.value
+    assert error.exit_code == 1
+    assert error.message == (
+        "the answer to GET /v1/funnel does not match what onboard expects (FunnelOut)"
+    )
+    assert error.details[0] == (
+        "invited: Input should be a valid integer, unable to parse string as an integer"
+    )
+    assert "registered: Field required" in error.details
+    assert error.details[-1] == "… and 1 more"  # five shown, of six
+
+
+def test_an_error_of_a_service_before_problem_details_still_shows_its_detail() -> None:
+    import httpx
+    import pytest
+    from onboarding_cli.client import ApiError, EnrolmentClient
+
+    answers = iter(
+        [
+            httpx.Response(401, json={"detail": "unknown API key"}),
+            httpx.Response(422, json={"detail": {"field": "cohort", "reason": "unknown"}}),
+            httpx.Response(502, text="<html>Bad gateway</html>"),
+        ]
+    )
+    with EnrolmentClient(
+        "http://api", "k", transport=httpx.MockTransport(lambda _: next(answers))
+    ) as client:
+        messages = []
+        for _ in range(3):
+            with pytest.raises(ApiError) as raised:
+                client.get_settings()
+            messages.append(raised.value.message)
+    assert messages == [
+        "unknown API key (HTTP 401)",
+        "cohort: unknown (HTTP 422)",
+        "<html>Bad gateway</html> (HTTP 502)",
+    ]
+
+
+def test_enrolments_csv_with_a_limit_stops_after_that_many_records(api: FakeApi) -> None:
+    _enrol(api, 5)
+    api.state.enrolments[0]["name"] = 'Ada "the first"\nLovelace'  # a record over two lines
+    result = api.run("enrolments", "--csv", "--limit", "2")
+    assert result.exit_code == 0, result.output
+    assert result.stdout_bytes == (
+        b"id,email,name,status\r\n"
+        b'e0,p0@example.org,"Ada ""the first""\nLovelace",invited\r\n'
+        b"e1,p1@example.org,Person 1,active\r\n"
+    )
+    assert ("/v1/enrolments.csv", {}) in api.state.requests  # the export takes no limit
+
+
+def test_settings_shows_and_sets_the_invite_policy(api: FakeApi) -> None:
+    result = api.run("settings")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"invite policy\s+auto\s+invited at enrolment", result.output)
+    result = api.run("settings", "--invite", "manual")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"invite policy\s+manual\s+invited by hand", result.output)
+    assert api.state.invite_policy == "manual"

@@ -2,6 +2,7 @@
 # `make test`: lint, type-check, then the whole suite against a real PostgreSQL and Kafka.
 # Servers already running are used and left running; those started here are stopped here.
 # Usage: deploy/local/test.sh <command prefix that runs tools in the project environment>
+# PYTEST_ARGS narrows the tests; TESTS_ONLY=1 skips ruff and mypy.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUN=("$@")
@@ -19,11 +20,13 @@ for script in postgres.sh kafka.sh; do
     fi
 done
 
-echo "== ruff"
-"${RUN[@]}" ruff check .
-"${RUN[@]}" ruff format --check .
-echo "== mypy"
-"${RUN[@]}" mypy .
+if [ -z "${TESTS_ONLY:-}" ]; then
+    echo "== ruff"
+    "${RUN[@]}" ruff check .
+    "${RUN[@]}" ruff format --check .
+    echo "== mypy"
+    "${RUN[@]}" mypy .
+fi
 echo "== pytest"
 export TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:${PG_PORT:-55432}/postgres"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:${KAFKA_PORT:-9092}"

@@ -1,27 +1,65 @@
-"""A small client for the enrolment service's tenant API, mapping failures to `CliError`s."""
+"""A small client for the enrolment service's tenant API, mapping failures to `CliError`s.
 
-from collections.abc import Callable, Iterator, Mapping
+Every JSON answer is parsed into its model in `api_models`; an answer that does not fit is an
+`ApiDrift`, reported with the route and the fields that did not match."""
+
+import re
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NotRequired, Self, TypedDict, cast
+from typing import Any, Self, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from onboarding_cli import __version__
+from onboarding_cli.api_models import (
+    ENROLMENTS,
+    ENROLMENTS_CSV,
+    FUNNEL,
+    GET_IMPORT,
+    GET_SETTINGS,
+    IMPORT,
+    IMPORT_ERRORS_CSV,
+    PROBLEM_MEDIA_TYPE,
+    PUT_SETTINGS,
+    EnrolmentOut,
+    EnrolmentPage,
+    FieldProblem,
+    FunnelOut,
+    FunnelQuery,
+    ImportOut,
+    ImportQuery,
+    InvitePolicy,
+    PageQuery,
+    Problem,
+    Query,
+    Route,
+    SelectionQuery,
+    SettingsBody,
+)
 
 UPLOAD_CHUNK_BYTES = 256 * 1024
+MAX_DRIFT_ERRORS = 5
+_QUOTE_OR_NEWLINE = re.compile(rb'["\n]')
+
+Answer = TypeVar("Answer", bound=BaseModel)
 
 
 class CliError(Exception):
-    """A failure the CLI reports on one line; `exit_code` 1 for the API, 2 for usage/config."""
+    """A failure the CLI reports on one line (and `details` below it); `exit_code` 1 for the
+    API, 2 for usage/config."""
 
     exit_code = 1
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, details: list[str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.details = details or []
 
 
 class ServiceUnreachable(CliError):
@@ -29,50 +67,56 @@ class ServiceUnreachable(CliError):
 
 
 class ApiError(CliError):
-    def __init__(self, status_code: int, detail: str) -> None:
-        super().__init__(f"{detail} (HTTP {status_code})")
+    """The API refused: its problem's `detail`, and each `errors[].field: reason` below."""
+
+    def __init__(self, status_code: int, problem: Problem) -> None:
         self.status_code = status_code
-        self.detail = detail
+        self.problem = problem
+        self.detail = problem.detail or problem.title or f"HTTP {status_code}"
+        fields = [_field_problem(error) for error in problem.errors]
+        # A `detail` that only lists the bad fields is headed by the title instead, so that
+        # each field is said once, on its own line.
+        headline = self.detail
+        if fields and problem.title and self.detail == "; ".join(fields):
+            headline = problem.title
+        super().__init__(f"{headline} (HTTP {status_code})", details=fields)
 
 
-class RowError(TypedDict):
-    line: int
-    field: str | None
-    reason: str
-    raw: str
+class ApiDrift(CliError):
+    """The API answered something the CLI does not understand: the two have drifted."""
+
+    def __init__(self, route: Route, problem: str, details: list[str] | None = None) -> None:
+        super().__init__(
+            f"the answer to {route} {problem}",
+            hint=f"is onboard {__version__} older or newer than the service?",
+            details=details,
+        )
 
 
-class ImportSummary(TypedDict):
-    id: str
-    course: str
-    status: str
-    total_rows: int
-    enrolled: int
-    failed: int
-    errors: list[RowError]
-    cohort: NotRequired[str | None]
+def _field_problem(error: FieldProblem) -> str:
+    return f"{error.field}: {error.reason}" if error.field else error.reason
 
 
-class EnrolmentPage(TypedDict):
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-
-
-Params = Mapping[str, str | int | None]
-
-
-def format_detail(response: httpx.Response) -> str:
-    """The API's `detail`, in one line, whatever shape FastAPI gave it."""
+def problem_of(response: httpx.Response) -> Problem:
+    """The problem an error answer describes: RFC 9457 problem details, or failing that
+    whatever `detail` FastAPI's defaults gave, or the text of the answer."""
     try:
         body = response.json()
     except ValueError:
         text = " ".join(response.text.split())
-        return text[:200] or response.reason_phrase or "no detail"
+        return Problem(status=response.status_code, detail=text[:200] or response.reason_phrase)
+    media_type = response.headers.get("content-type", "").split(";")[0].strip()
+    if isinstance(body, dict) and (media_type == PROBLEM_MEDIA_TYPE or "title" in body):
+        try:
+            return Problem.model_validate(body)
+        except ValidationError:
+            pass
     detail = body.get("detail", body) if isinstance(body, dict) else body
-    return _flatten(detail)
+    return Problem(status=response.status_code, detail=_flatten(detail))
 
 
 def _flatten(detail: object) -> str:
+    """FastAPI's own error `detail`s, in one line (a service that predates problem details)."""
     if isinstance(detail, str):
         return detail
     if isinstance(detail, dict):
@@ -87,8 +131,30 @@ def _flatten(detail: object) -> str:
     return str(detail)
 
 
-def _clean(params: Params) -> dict[str, str | int]:
-    return {key: value for key, value in params.items() if value not in (None, "")}
+def parse_answer(route: Route, model: type[Answer], response: httpx.Response) -> Answer:
+    """`response`'s JSON as `model`, or an `ApiDrift` naming the fields that do not fit."""
+    assert route.answer is model, f"{route} answers {route.answer}, not {model}"
+    try:
+        body = response.json()
+    except ValueError:
+        media_type = response.headers.get("content-type") or "no content type"
+        raise ApiDrift(route, f"is not JSON ({media_type})") from None
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        raise ApiDrift(
+            route, f"does not match what onboard expects ({model.__name__})", describe(error)
+        ) from None
+
+
+def describe(error: ValidationError, most: int = MAX_DRIFT_ERRORS) -> list[str]:
+    """`field: what is wrong` for each of pydantic's errors, at most `most` of them."""
+    problems = [
+        f"{'.'.join(str(part) for part in e['loc']) or '(the body)'}: {e['msg']}"
+        for e in error.errors()
+    ]
+    more = len(problems) - most
+    return problems[:most] + ([f"… and {more} more"] if more > 0 else [])
 
 
 class EnrolmentClient(AbstractContextManager["EnrolmentClient"]):
@@ -127,10 +193,10 @@ class EnrolmentClient(AbstractContextManager["EnrolmentClient"]):
         *,
         course: str,
         cohort: str | None = None,
-        invite: str | None = None,
+        invite: InvitePolicy | None = None,
         on_sent: Callable[[int], None] | None = None,
         timeout: float | None = 600.0,
-    ) -> ImportSummary:
+    ) -> ImportOut:
         """Upload `path` as the request body, a chunk at a time (never all in memory)."""
         size = path.stat().st_size
 
@@ -141,58 +207,76 @@ class EnrolmentClient(AbstractContextManager["EnrolmentClient"]):
                         on_sent(len(chunk))
                     yield chunk
 
-        request = self._http.build_request(
-            "POST",
-            "/v1/imports",
-            params=_clean({"course": course, "cohort": cohort, "invite": invite}),
+        request = self._request(
+            IMPORT,
+            query=ImportQuery(course=course, cohort=cohort, invite=invite),
             content=chunks(),
             headers={"Content-Type": "text/csv", "Content-Length": str(size)},
             timeout=httpx.Timeout(timeout, connect=5.0),
         )
-        return cast(ImportSummary, self._send(request).json())
+        return parse_answer(IMPORT, ImportOut, self._send(request))
 
-    def get_import(self, import_id: str) -> ImportSummary:
-        request = self._http.build_request("GET", f"/v1/imports/{import_id}")
-        return cast(ImportSummary, self._send(request).json())
+    def get_import(self, import_id: str) -> ImportOut:
+        request = self._request(GET_IMPORT, import_id=import_id)
+        return parse_answer(GET_IMPORT, ImportOut, self._send(request))
 
-    def funnel(self, params: Params) -> dict[str, int]:
-        request = self._http.build_request("GET", "/v1/funnel", params=_clean(params))
-        return cast(dict[str, int], self._send(request).json())
+    def funnel(self, query: FunnelQuery) -> FunnelOut:
+        request = self._request(FUNNEL, query=query)
+        return parse_answer(FUNNEL, FunnelOut, self._send(request))
 
-    def enrolments(self, params: Params) -> EnrolmentPage:
-        request = self._http.build_request("GET", "/v1/enrolments", params=_clean(params))
-        return cast(EnrolmentPage, self._send(request).json())
+    def enrolments(self, query: PageQuery) -> EnrolmentPage:
+        request = self._request(ENROLMENTS, query=query)
+        return parse_answer(ENROLMENTS, EnrolmentPage, self._send(request))
 
     def list_enrolments(
-        self, params: Params, limit: int, page_size: int = 100
-    ) -> tuple[list[dict[str, Any]], bool]:
+        self, selection: SelectionQuery, limit: int, page_size: int = 100
+    ) -> tuple[list[EnrolmentOut], bool]:
         """Up to `limit` enrolments, following `next_cursor`; and whether more are left."""
-        items: list[dict[str, Any]] = []
+        items: list[EnrolmentOut] = []
         cursor: str | None = None
         while True:
             want = min(page_size, limit - len(items))
-            page = self.enrolments({**params, "limit": want, "cursor": cursor})
-            items.extend(page["items"][: limit - len(items)])
-            cursor = page.get("next_cursor")
-            more = bool(cursor) or len(page["items"]) > want
-            if len(items) >= limit or not cursor or not page["items"]:
+            page = self.enrolments(PageQuery(**selection.model_dump(), limit=want, cursor=cursor))
+            items.extend(page.items[: limit - len(items)])
+            cursor = page.next_cursor
+            more = bool(cursor) or len(page.items) > want
+            if len(items) >= limit or not cursor or not page.items:
                 return items, more
 
-    def enrolments_csv(self, params: Params) -> Iterator[bytes]:
-        """The CSV export, as the service streams it."""
-        request = self._http.build_request("GET", "/v1/enrolments.csv", params=_clean(params))
+    def enrolments_csv(
+        self, selection: SelectionQuery, limit: int | None = None
+    ) -> Iterator[bytes]:
+        """The CSV export, as the service streams it: the header and at most `limit` records
+        (the export itself has no limit, so the stream is cut after the last one wanted)."""
+        request = self._request(ENROLMENTS_CSV, query=selection)
         response = self._send(request, stream=True)
         try:
-            yield from response.iter_bytes()
+            chunks = response.iter_bytes()
+            yield from chunks if limit is None else _first_records(chunks, limit + 1)
         except httpx.TransportError as error:
             raise CliError(f"the export was cut off: {error}") from error
         finally:
             response.close()
 
-    def url_for(self, path: str) -> str:
-        return f"{self.base_url}{path}"
+    def get_settings(self) -> SettingsBody:
+        request = self._request(GET_SETTINGS)
+        return parse_answer(GET_SETTINGS, SettingsBody, self._send(request))
 
-    # --- the error mapping ---
+    def put_settings(self, settings: SettingsBody) -> SettingsBody:
+        request = self._request(PUT_SETTINGS, json=settings.model_dump(mode="json"))
+        return parse_answer(PUT_SETTINGS, SettingsBody, self._send(request))
+
+    def errors_csv_url(self, import_id: str) -> str:
+        return f"{self.base_url}{IMPORT_ERRORS_CSV.url(import_id=import_id)}"
+
+    # --- requests and the error mapping ---
+
+    def _request(self, route: Route, *, query: Query | None = None, **kwargs: Any) -> httpx.Request:
+        path_params = {k: kwargs.pop(k) for k in list(kwargs) if f"{{{k}}}" in route.path}
+        if query is not None:
+            assert route.query is not None and isinstance(query, route.query), route
+            kwargs["params"] = query.params()
+        return self._http.build_request(route.method, route.url(**path_params), **kwargs)
 
     def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
         where = self.base_url
@@ -220,5 +304,21 @@ class EnrolmentClient(AbstractContextManager["EnrolmentClient"]):
             if stream:
                 response.read()
                 response.close()
-            raise ApiError(response.status_code, format_detail(response))
+            raise ApiError(response.status_code, problem_of(response))
         return response
+
+
+def _first_records(chunks: Iterator[bytes], records: int) -> Iterator[bytes]:
+    """The bytes of the first `records` CSV records (RFC 4180: a line break inside quotes is
+    part of the field, not the end of the record)."""
+    quoted = False
+    for chunk in chunks:
+        for mark in _QUOTE_OR_NEWLINE.finditer(chunk):
+            if mark.group() == b'"':
+                quoted = not quoted
+            elif not quoted:
+                records -= 1
+                if records == 0:
+                    yield chunk[: mark.end()]
+                    return
+        yield chunk

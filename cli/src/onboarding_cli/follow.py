@@ -17,7 +17,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from onboarding_cli.client import ApiError, CliError, EnrolmentClient
+from onboarding_cli.api_models import FunnelOut, FunnelQuery
+from onboarding_cli.client import ApiDrift, ApiError, CliError, EnrolmentClient
 
 STAGES = ("enrolled", "invited", "emailed", "registered")
 STABLE_POLLS = 3  # the funnel must hold still this many polls before we call it settled
@@ -28,31 +29,34 @@ Outcome = Literal["settled", "interrupted", "timed_out"]
 
 @dataclass
 class Settling:
-    """Decides when an import has settled: everyone enrolled was invited (or failed), everyone
-    invited was emailed (or failed), and the numbers stopped moving. With manual invitations
-    nobody is invited by the platform, so only the enrolled count has to settle."""
+    """Decides when an import has settled: the import is done, every stage that can move on
+    its own has caught up, and the numbers stopped moving.
+
+    With automatic invitations, everyone enrolled is invited (or failed) and everyone invited
+    emailed (or failed). With manual ones nobody is invited by the import, so the invited and
+    emailed stages may stay at zero: only the emails of whoever was invited by hand meanwhile
+    have to catch up. Registering is up to people, never waited for."""
 
     manual: bool = False
     stable_polls: int = STABLE_POLLS
-    _last: dict[str, int] | None = field(default=None, init=False)
+    _last: FunnelOut | None = field(default=None, init=False)
     _unchanged: int = field(default=0, init=False)
 
-    def observe(self, funnel: dict[str, int]) -> bool:
+    def observe(self, funnel: FunnelOut, *, import_done: bool = True) -> bool:
         self._unchanged = self._unchanged + 1 if funnel == self._last else 0
-        self._last = dict(funnel)
-        return self.caught_up(funnel) and self._unchanged >= self.stable_polls - 1
+        self._last = funnel
+        return import_done and self.caught_up(funnel) and self._unchanged >= self.stable_polls - 1
 
-    def caught_up(self, funnel: dict[str, int]) -> bool:
+    def caught_up(self, funnel: FunnelOut) -> bool:
+        emails_sent = funnel.emailed + funnel.failed >= funnel.invited
         if self.manual:
-            return True
-        failed = funnel.get("failed", 0)
-        enrolled, invited = funnel.get("enrolled", 0), funnel.get("invited", 0)
-        return invited + failed >= enrolled and funnel.get("emailed", 0) + failed >= invited
+            return emails_sent
+        return emails_sent and funnel.invited + funnel.failed >= funnel.enrolled
 
 
 @dataclass
 class FollowResult:
-    funnel: dict[str, int]
+    funnel: FunnelOut | None
     outcome: Outcome
 
 
@@ -77,14 +81,18 @@ def follow_import(
     expected: int,
     *,
     manual: bool = False,
+    import_done: bool = True,
     interval: float = 0.5,
     timeout: float = 600.0,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> FollowResult:
+    """Poll the import's funnel until it settles (see `Settling`), Ctrl-C or `timeout`.
+    With `import_done` false (the import is still processing) the import is polled too, and
+    nothing settles before it is done."""
     settling = Settling(manual=manual)
     deadline = clock() + timeout
-    funnel: dict[str, int] = {}
+    funnel: FunnelOut | None = None
     failures = 0
     outcome: Outcome = "timed_out"
     with _progress(console) as progress:
@@ -94,9 +102,14 @@ def follow_import(
         try:
             while True:
                 try:
-                    funnel = client.funnel({"import_id": import_id})
+                    if not import_done:
+                        summary = client.get_import(import_id)
+                        import_done = summary.done
+                        for task in tasks.values():
+                            progress.update(task, total=summary.enrolled)
+                    funnel = client.funnel(FunnelQuery(import_id=import_id))
                     failures = 0
-                except ApiError:
+                except (ApiError, ApiDrift):  # a refusal or a misfit: polling again won't help
                     raise
                 except CliError:
                     failures += 1
@@ -104,7 +117,7 @@ def follow_import(
                         raise
                 else:
                     _draw(progress, tasks, funnel, manual=manual)
-                    if settling.observe(funnel):
+                    if settling.observe(funnel, import_done=import_done):
                         outcome = "settled"
                         break
                 if clock() >= deadline:
@@ -115,14 +128,12 @@ def follow_import(
     return FollowResult(funnel, outcome)
 
 
-def _draw(
-    progress: Progress, tasks: dict[str, TaskID], funnel: dict[str, int], *, manual: bool
-) -> None:
-    failed = funnel.get("failed", 0)
+def _draw(progress: Progress, tasks: dict[str, TaskID], funnel: FunnelOut, *, manual: bool) -> None:
     notes = {
         "invited": "[dim]invite by hand[/]" if manual else "",
-        "emailed": f"[red]{failed:,} failed[/]" if failed else "",
+        "emailed": f"[red]{funnel.failed:,} failed[/]" if funnel.failed else "",
         "registered": "[dim]as people sign up[/]",
     }
+    counts = funnel.model_dump()
     for stage, task in tasks.items():
-        progress.update(task, completed=funnel.get(stage, 0), note=notes.get(stage, ""))
+        progress.update(task, completed=counts[stage], note=notes.get(stage, ""))

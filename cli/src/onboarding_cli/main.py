@@ -1,13 +1,14 @@
 """The `onboard` command line: import people, follow them through onboarding, look around."""
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -21,7 +22,8 @@ from rich.table import Table
 from rich.text import Text
 
 from onboarding_cli import __version__, render
-from onboarding_cli.client import ApiError, CliError, EnrolmentClient, ImportSummary
+from onboarding_cli.api_models import FunnelQuery, ImportOut, SelectionQuery, SettingsBody
+from onboarding_cli.client import ApiError, CliError, EnrolmentClient, describe
 from onboarding_cli.config import API_KEY_VAR, Config, ConfigError, load_config
 from onboarding_cli.follow import follow_import
 
@@ -68,10 +70,16 @@ def _out() -> Console:
     return Console(highlight=False)
 
 
-def _fail(message: str, exit_code: int, hint: str | None = None) -> NoReturn:
+def _fail(
+    message: str, exit_code: int, hint: str | None = None, details: Sequence[str] = ()
+) -> NoReturn:
+    """`error: message — hint` on one line, then each detail (a field and its reason) on its
+    own, indented."""
     line = Text.assemble(("error: ", "bold red"), message)
     if hint:
         line.append(f" — {hint}", style="dim")
+    for detail in details:
+        line.append(f"\n  {detail}")
     Console(stderr=True, highlight=False).print(line, soft_wrap=True)
     raise typer.Exit(exit_code)
 
@@ -96,7 +104,9 @@ def _client(url: str | None, api_key: str | None) -> Iterator[EnrolmentClient]:
         try:
             yield client
         except CliError as error:
-            _fail(error.message, error.exit_code, _hint(error, config))
+            _fail(error.message, error.exit_code, _hint(error, config), error.details)
+        except ValidationError as error:  # a request the API would refuse, caught before
+            _fail("the request is not valid", 2, details=describe(error))
 
 
 def _version(value: bool) -> None:
@@ -119,8 +129,14 @@ def _main(
 
 
 def _upload(
-    client: EnrolmentClient, console: Console, file: Path, **params: str | None
-) -> ImportSummary:
+    client: EnrolmentClient,
+    console: Console,
+    file: Path,
+    *,
+    course: str,
+    cohort: str | None,
+    invite: Invite | None,
+) -> ImportOut:
     size = file.stat().st_size
     with Progress(
         SpinnerColumn(),
@@ -145,18 +161,18 @@ def _upload(
 
         return client.import_csv(
             file,
-            course=params["course"] or "",
-            cohort=params["cohort"],
-            invite=params["invite"],
+            course=course,
+            cohort=cohort,
+            invite=invite.value if invite else None,
             on_sent=sent,
         )
 
 
-def _print_errors(console: Console, client: EnrolmentClient, summary: ImportSummary) -> None:
-    if summary["failed"] or summary["errors"]:
-        url = client.url_for(f"/v1/imports/{summary['id']}/errors.csv")
+def _print_errors(console: Console, client: EnrolmentClient, summary: ImportOut) -> None:
+    if summary.failed or summary.errors:
+        url = client.errors_csv_url(summary.id)
         console.print(
-            render.errors_table(summary["errors"], failed=summary["failed"], errors_csv_url=url)
+            render.errors_table(summary.errors, failed=summary.failed, errors_csv_url=url)
         )
 
 
@@ -196,38 +212,47 @@ def import_(
     """Enrol everyone in FILE; bad rows are reported by line, column and reason."""
     console = _out()
     with _client(url, api_key) as client:
-        invite_value = invite.value if invite else None
-        summary = _upload(client, console, file, course=course, cohort=cohort, invite=invite_value)
+        summary = _upload(client, console, file, course=course, cohort=cohort, invite=invite)
         console.print(render.import_summary(summary))
         if not follow:
             _print_errors(console, client, summary)
-            if summary["enrolled"]:
+            if summary.enrolled:
                 console.print(
-                    f"[dim]Follow the invitations: onboard funnel --import {summary['id']}[/]"
+                    f"[dim]Follow the invitations: onboard funnel --import {summary.id}[/]"
                 )
             return
-        if not summary["enrolled"]:
+        if not summary.enrolled and summary.done:
             console.print("[yellow]Nobody was enrolled, so there is nothing to follow.[/]")
             _print_errors(console, client, summary)
             return
         result = follow_import(
             client,
             console,
-            summary["id"],
-            summary["enrolled"],
-            manual=invite_value == "manual" or summary.get("invite") == "manual",
+            summary.id,
+            summary.enrolled,
+            manual=summary.manual,  # the policy the import ran with: --invite or the tenant's
+            import_done=summary.done,
             interval=interval,
             timeout=timeout or float("inf"),
         )
+        if not summary.done:  # it was still processing: its rows' errors came since
+            summary = client.get_import(summary.id)
         _print_errors(console, client, summary)
-        console.print(render.funnel_table(result.funnel, title="final funnel"))
+        final = result.funnel
+        if final is not None:
+            console.print(render.funnel_table(final, title="final funnel"))
+        if summary.manual and final is not None and final.invited + final.failed < final.enrolled:
+            console.print(
+                "[dim]Invitations are by hand for this import: POST /v1/enrolments:invite "
+                f'with {{"import_id": "{summary.id}"}} sends them.[/]'
+            )
         if result.outcome == "interrupted":
             console.print("[yellow]Stopped following; the onboarding carries on.[/]")
         elif result.outcome == "timed_out":
             _fail(
                 f"not settled after {timeout:g}s (the onboarding carries on)",
                 1,
-                f"check again with `onboard funnel --import {summary['id']}`",
+                f"check again with `onboard funnel --import {summary.id}`",
             )
 
 
@@ -255,7 +280,7 @@ def funnel(
 ) -> None:
     """How far people got: enrolled → invited → emailed → registered → active."""
     with _client(url, api_key) as client:
-        counts = client.funnel({"course": course, "cohort": cohort, "import_id": import_id})
+        counts = client.funnel(FunnelQuery(course=course, cohort=cohort, import_id=import_id))
     scope = ", ".join(
         f"{name} {value}"
         for name, value in (("course", course), ("cohort", cohort), ("import", import_id))
@@ -291,18 +316,14 @@ def enrolments(
     api_key: ApiKeyOption = None,
 ) -> None:
     """List enrolments, newest first."""
-    params: dict[str, str | int | None] = {
-        "status": status,
-        "course": course,
-        "cohort": cohort,
-        "import_id": import_id,
-        "q": search,
-    }
+    selection = SelectionQuery(
+        status=status, course=course, cohort=cohort, import_id=import_id, q=search
+    )
     with _client(url, api_key) as client:
         if csv:
-            _write_stdout(client.enrolments_csv({**params, "limit": limit}))
+            _write_stdout(client.enrolments_csv(selection, limit))
             return
-        items, more = client.list_enrolments(params, limit or 50)
+        items, more = client.list_enrolments(selection, limit or 50)
     console = _out()
     if not items:
         console.print("[dim]No enrolments match.[/]")
@@ -325,6 +346,28 @@ def _write_stdout(chunks: Iterator[bytes]) -> None:
         out.flush()
     except BrokenPipeError:  # `onboard enrolments --csv | head`
         sys.stderr.close()
+
+
+@app.command()
+def settings(
+    invite: Annotated[
+        Invite | None,
+        typer.Option(
+            case_sensitive=False,
+            help="Set the tenant's invite policy: auto (at enrolment) or manual (by hand).",
+            show_default=False,
+        ),
+    ] = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Show the tenant's settings, or change its invite policy with --invite."""
+    with _client(url, api_key) as client:
+        if invite is None:
+            current = client.get_settings()
+        else:
+            current = client.put_settings(SettingsBody(invite_policy=invite.value))
+    _out().print(render.settings_grid(current))
 
 
 @app.command("config")

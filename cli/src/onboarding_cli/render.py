@@ -1,7 +1,6 @@
 """How things look: summary panels, the errors table, the funnel, enrolments."""
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -9,7 +8,13 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from onboarding_cli.client import ImportSummary, RowError
+from onboarding_cli.api_models import (
+    EnrolmentOut,
+    FunnelOut,
+    ImportOut,
+    RowErrorOut,
+    SettingsBody,
+)
 
 MAX_ERRORS_SHOWN = 50
 
@@ -42,24 +47,27 @@ def status_text(status: str) -> Text:
     return Text(status.replace("_", " "), style=STATUS_STYLES.get(status, ""))
 
 
-def import_summary(summary: ImportSummary, *, title: str = "import") -> Panel:
+def import_summary(summary: ImportOut, *, title: str = "import") -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    grid.add_row("id", summary["id"])
-    grid.add_row("course", summary.get("course", ""))
-    if summary.get("cohort"):
-        grid.add_row("cohort", str(summary.get("cohort")))
-    grid.add_row("status", status_text(summary["status"]))
-    grid.add_row("rows", f"{summary['total_rows']:,}")
-    grid.add_row("enrolled", Text(f"{summary['enrolled']:,}", style="green"))
-    failed = summary["failed"]
+    grid.add_row("id", summary.id)
+    grid.add_row("course", summary.course)
+    if summary.cohort:
+        grid.add_row("cohort", summary.cohort)
+    grid.add_row("invites", "by hand (manual)" if summary.manual else summary.invite_policy)
+    grid.add_row("status", status_text(summary.status))
+    grid.add_row("rows", f"{summary.total_rows:,}")
+    grid.add_row("enrolled", Text(f"{summary.enrolled:,}", style="green"))
+    failed = summary.failed
     grid.add_row("failed", Text(f"{failed:,}", style="red" if failed else ""))
-    style = STATUS_STYLES.get(summary["status"], "")
+    style = STATUS_STYLES.get(summary.status, "")
     return Panel(grid, title=title, title_align="left", border_style=style, expand=False)
 
 
-def errors_table(errors: Sequence[RowError], *, failed: int, errors_csv_url: str) -> RenderableType:
+def errors_table(
+    errors: Sequence[RowErrorOut], *, failed: int, errors_csv_url: str
+) -> RenderableType:
     """The bad rows by line, at most `MAX_ERRORS_SHOWN`, and where the rest are."""
     total = max(failed, len(errors))
     table = Table(
@@ -73,12 +81,7 @@ def errors_table(errors: Sequence[RowError], *, failed: int, errors_csv_url: str
     table.add_column("reason", ratio=3, min_width=20)
     table.add_column("raw", style="dim", ratio=2, overflow="ellipsis", no_wrap=True)
     for error in errors[:MAX_ERRORS_SHOWN]:
-        table.add_row(
-            str(error["line"]),
-            error.get("field") or "—",
-            error["reason"],
-            error.get("raw", ""),
-        )
+        table.add_row(str(error.line), error.field or "—", error.reason, error.raw)
     more = total - min(len(errors), MAX_ERRORS_SHOWN)
     if more <= 0:
         return table
@@ -90,18 +93,17 @@ def errors_table(errors: Sequence[RowError], *, failed: int, errors_csv_url: str
     return Group(table, note)
 
 
-def funnel_table(funnel: Mapping[str, int], *, title: str = "funnel") -> Table:
+def funnel_table(funnel: FunnelOut, *, title: str = "funnel") -> Table:
     """Each stage's count and its share of the enrolled."""
-    enrolled = funnel.get("enrolled", 0)
+    enrolled = funnel.enrolled
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
     table.add_column("stage")
     table.add_column("people", justify="right")
     table.add_column("of enrolled", justify="right")
     table.add_column("", no_wrap=True)
-    stages = [s for s in FUNNEL_STAGES if s in funnel]
-    stages += [k for k, v in funnel.items() if k not in FUNNEL_STAGES and isinstance(v, int)]
-    for stage in stages:
-        count = funnel[stage]
+    counts = funnel.model_dump()
+    for stage in FUNNEL_STAGES:
+        count = counts[stage]
         share = count / enrolled if enrolled else 0.0
         style = "red" if stage in ("failed", "expired") and count else ""
         table.add_row(
@@ -117,13 +119,14 @@ ENROLMENT_COLUMNS = ("email", "name", "external_id", "role", "course", "cohort",
 SHARED_IN_CAPTION = ("course", "cohort", "role", "status")
 
 
-def enrolments_table(items: Sequence[Mapping[str, Any]]) -> Table:
+def enrolments_table(items: Sequence[EnrolmentOut]) -> Table:
     """One row per enrolment; a column where every row has the same value (say, the course
     filtered on) moves to the caption, to leave room for the rest."""
+    rows = [item.model_dump() for item in items]
     shared = {
         column: values.pop()
         for column in SHARED_IN_CAPTION
-        if len(items) > 1 and len(values := {str(item.get(column) or "") for item in items}) == 1
+        if len(rows) > 1 and len(values := {str(row[column] or "") for row in rows}) == 1
     }
     columns = [c for c in ENROLMENT_COLUMNS if c not in shared]
     caption = "  ".join(f"{c} [bold]{v}[/]" for c, v in shared.items() if v)
@@ -137,11 +140,17 @@ def enrolments_table(items: Sequence[Mapping[str, Any]]) -> Table:
             overflow="ellipsis",
         )
     table.add_column("created", no_wrap=True)
-    for item in items:
+    for row in rows:
         cells: list[str | Text] = [
-            status_text(str(item.get(c) or "")) if c == "status" else str(item.get(c) or "")
-            for c in columns
+            status_text(str(row[c] or "")) if c == "status" else str(row[c] or "") for c in columns
         ]
-        cells.append(str(item.get("created_at") or "")[:16].replace("T", " "))
+        cells.append(f"{row['created_at']:%Y-%m-%d %H:%M}")
         table.add_row(*cells)
     return table
+
+
+def settings_grid(settings: SettingsBody) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    how = "invited at enrolment" if settings.invite_policy == "auto" else "invited by hand"
+    grid.add_row("[bold]invite policy[/]", settings.invite_policy, f"[dim]{how}[/]")
+    return grid

@@ -1,0 +1,190 @@
+"""The enrolment API as `onboard` uses it: the requests it makes and the answers it reads.
+
+Each answer model lists only the fields the CLI reads, with the types the API documents for
+them; the client parses every answer into its model, so an API that drifted fails with a
+message naming the field instead of a `KeyError` deep in the rendering. `ROUTES` is every
+request the CLI makes; `cli/tests/test_cli_openapi_contract.py` checks each of them, and each
+model, against the enrolment service's own OpenAPI document.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+InvitePolicy = Literal["auto", "manual"]
+
+
+class _Answer(BaseModel):
+    # Fields the CLI does not read are ignored: the API may grow without breaking it.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# --- answers -----------------------------------------------------------------------------
+
+
+class RowErrorOut(_Answer):
+    line: int
+    field: str | None
+    reason: str
+    raw: str
+
+
+class ImportOut(_Answer):
+    id: str
+    course: str
+    cohort: str | None
+    invite_policy: str  # the policy the import ran with: "auto" or "manual"
+    status: str  # processing, completed, completed_with_errors, failed
+    total_rows: int
+    enrolled: int
+    failed: int
+    errors: list[RowErrorOut]
+
+    @property
+    def manual(self) -> bool:
+        """Whether people wait to be invited by hand."""
+        return self.invite_policy == "manual"
+
+    @property
+    def done(self) -> bool:
+        return self.status != "processing"
+
+
+class FunnelOut(_Answer):
+    enrolled: int
+    invited: int
+    emailed: int
+    registered: int
+    active: int
+    expired: int
+    failed: int
+    cancelled: int
+
+
+class EnrolmentOut(_Answer):
+    id: str
+    email: str
+    name: str
+    external_id: str
+    role: str
+    course: str
+    cohort: str | None
+    status: str
+    import_id: str | None
+    created_at: datetime
+
+
+class EnrolmentPage(_Answer):
+    items: list[EnrolmentOut]
+    next_cursor: str | None
+
+
+class SettingsBody(_Answer):
+    invite_policy: InvitePolicy
+
+
+class FieldProblem(_Answer):
+    field: str | None = None
+    reason: str
+
+
+class Problem(_Answer):
+    """An error answer, RFC 9457 problem details (`application/problem+json`)."""
+
+    type: str = "about:blank"
+    title: str | None = None
+    status: int | None = None
+    detail: str | None = None
+    errors: list[FieldProblem] = []
+
+
+# --- query strings -----------------------------------------------------------------------
+
+
+class Query(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def params(self) -> dict[str, str | int]:
+        """The query string: unset and empty values are left out."""
+        return {
+            key: value for key, value in self.model_dump(exclude_none=True).items() if value != ""
+        }
+
+
+Code = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ImportQuery(Query):
+    course: Code
+    cohort: Annotated[str, Field(max_length=200)] | None = None
+    invite: InvitePolicy | None = None
+
+
+class FunnelQuery(Query):
+    course: str | None = None
+    cohort: str | None = None
+    import_id: str | None = None
+
+
+class SelectionQuery(FunnelQuery):
+    """Which enrolments: the filters `GET /v1/enrolments` and its CSV export share."""
+
+    status: str | None = None
+    q: str | None = None
+
+
+class PageQuery(SelectionQuery):
+    limit: Annotated[int, Field(ge=1, le=1000)] | None = None
+    cursor: str | None = None
+
+
+# --- the requests ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One request the CLI makes, as the OpenAPI document names it."""
+
+    method: str
+    path: str  # the path template, e.g. /v1/imports/{import_id}
+    answer: type[BaseModel] | None = None  # the JSON answer's model; None: not JSON
+    answer_media_type: str = "application/json"
+    query: type[Query] | None = None
+    body: type[BaseModel] | None = None  # a JSON body's model
+    body_media_type: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def url(self, **path_params: str) -> str:
+        return self.path.format(**path_params)
+
+
+IMPORT = Route("POST", "/v1/imports", ImportOut, query=ImportQuery, body_media_type="text/csv")
+GET_IMPORT = Route("GET", "/v1/imports/{import_id}", ImportOut)
+IMPORT_ERRORS_CSV = Route(  # the CLI prints its URL for the errors it does not show
+    "GET", "/v1/imports/{import_id}/errors.csv", answer_media_type="text/csv"
+)
+FUNNEL = Route("GET", "/v1/funnel", FunnelOut, query=FunnelQuery)
+ENROLMENTS = Route("GET", "/v1/enrolments", EnrolmentPage, query=PageQuery)
+ENROLMENTS_CSV = Route(
+    "GET", "/v1/enrolments.csv", answer_media_type="text/csv", query=SelectionQuery
+)
+GET_SETTINGS = Route("GET", "/v1/settings", SettingsBody)
+PUT_SETTINGS = Route(
+    "PUT", "/v1/settings", SettingsBody, body=SettingsBody, body_media_type="application/json"
+)
+
+ROUTES = (
+    IMPORT,
+    GET_IMPORT,
+    IMPORT_ERRORS_CSV,
+    FUNNEL,
+    ENROLMENTS,
+    ENROLMENTS_CSV,
+    GET_SETTINGS,
+    PUT_SETTINGS,
+)
+PROBLEM_MEDIA_TYPE = "application/problem+json"
