@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from enrolment.tenants import ensure_tenant
-from onboarding_kit.testing.stack import RunningStack, running_stack
+from onboarding_devtools.testing.stack import RunningStack, running_stack
 
 COURSES = ("ielts", "toefl")
 

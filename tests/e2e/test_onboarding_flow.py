@@ -6,9 +6,9 @@ import asyncio
 import asyncpg
 import httpx
 import pytest
+from onboarding_devtools.testing import eventually, read_topic
+from onboarding_devtools.testing.stack import RunningStack
 from onboarding_kit.kafka import TopicNames
-from onboarding_kit.testing import eventually, read_topic
-from onboarding_kit.testing.stack import RunningStack
 
 pytestmark = pytest.mark.e2e
 
