@@ -1,30 +1,26 @@
-"""Events the notification service applies."""
+"""Events the notification service reacts to: decode, call a use case."""
 
-from datetime import UTC, datetime
-from typing import Any
-
-import asyncpg
 from onboarding_contracts import InvitationIssued
-from onboarding_kit.consumer import Batched, EventHandler
-from onboarding_kit.runtime import ServiceRuntime
-from onboarding_kit.sealing import Sealer
+from onboarding_kit.consumer import Batched, Subscriptions
 
-from notification import handlers
-from notification.store import NotificationStore
+from notification.bootstrap import NotificationDependencies
+from notification.store import NotificationTransaction
+from notification.use_cases.deliver_invitations import deliver_invitations
 
 
-def event_handlers(
-    runtime: ServiceRuntime, send_email: handlers.SendEmail
-) -> dict[str, EventHandler]:
-    settings: Any = runtime.settings
-    delivery = handlers.Delivery(
-        send_email=send_email,
-        sealer=Sealer(settings.invitation_link_key),
-        sender=settings.mail_from,
-        now=lambda: datetime.now(UTC),
+def subscriptions(deps: NotificationDependencies) -> Subscriptions[NotificationTransaction]:
+    async def invitations_issued(
+        tx: NotificationTransaction, events: list[InvitationIssued]
+    ) -> None:
+        await deliver_invitations(
+            tx,
+            events,
+            email=deps.email,
+            sealer=deps.sealer,
+            sender=deps.sender,
+            clock=deps.clock,
+        )
+
+    return Subscriptions(
+        NotificationTransaction, {InvitationIssued.event_type: Batched(invitations_issued)}
     )
-
-    async def invitations_issued(conn: asyncpg.Connection, events: list[InvitationIssued]) -> None:
-        await handlers.on_invitations_issued(NotificationStore(conn), events, delivery)
-
-    return {InvitationIssued.event_type: Batched(invitations_issued)}

@@ -2,9 +2,7 @@
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -12,65 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI
-from notification.app import NotificationSettings, create_app
+from notification.app import create_app
+from notification.settings import NotificationSettings
 from onboarding_contracts import InvitationIssued, NotificationSent, Topic, parse_event
-from onboarding_contracts.events import InvitationIssuedData
+from onboarding_devtools.smtp_sink import start_sink
+from onboarding_devtools.testing import eventually, read_topic, running
 from onboarding_kit.kafka import TopicNames
-from onboarding_kit.runtime import ServiceRuntime
-from onboarding_kit.sealing import Sealer, new_key
-from onboarding_kit.smtp_sink import start_sink
-from onboarding_kit.testing import eventually, read_topic, running
+from onboarding_kit.runtime import runtime_of
+from onboarding_kit.sealing import new_key
 
 pytestmark = pytest.mark.integration
-
-KEY = new_key()
-EXPIRES = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
-
-
-def link_for(invitation_id: str, send_count: int) -> str:
-    # No '&' in it: the HTML part would escape it, and we look for the link verbatim.
-    return f"https://join.example.org/accept?token={invitation_id}-{send_count}-{uuid.uuid4().hex}"
-
-
-def issued(
-    invitation_id: str,
-    *,
-    send_count: int = 1,
-    link: str | None = None,
-    email: str = "ann@example.org",
-    name: str = "Ann Lee",
-    key: str = KEY,
-) -> InvitationIssued:
-    link = link or link_for(invitation_id, send_count)
-    return InvitationIssued(
-        source="/onboarding/invitation",
-        subject=invitation_id,
-        tenant_id="tenant-1",
-        correlation_id=f"corr-{uuid.uuid4().hex[:8]}",
-        causation_id=f"cause-{uuid.uuid4().hex[:8]}",
-        data=InvitationIssuedData(
-            invitation_id=invitation_id,
-            enrolment_id=f"enr-{invitation_id}",
-            email=email,
-            name=name,
-            course="Biology 101",
-            expires_at=EXPIRES,
-            send_count=send_count,
-            sealed_link=Sealer(key).seal(link, context=invitation_id),
-        ),
-    )
-
-
-def republished(event: InvitationIssued) -> InvitationIssued:
-    """What a republish of the same link looks like: a new event id, the same data."""
-    return event.model_copy(update={"id": str(uuid.uuid4())})
-
-
-def link_of(event: InvitationIssued, key: str = KEY) -> str:
-    return Sealer(key).unseal(event.data.sealed_link, context=event.data.invitation_id)
 
 
 # --- fixtures ---------------------------------------------------------------------------
@@ -108,41 +60,76 @@ def sink(tmp_path: Path, unused_port: int) -> Iterator[Sink]:
     sink.stop()
 
 
-@pytest.fixture
-def topics(topic_prefix: str) -> TopicNames:
-    return TopicNames(topic_prefix)
+class Service:
+    """The notification service under test: its settings, and the topics it works on."""
 
+    def __init__(
+        self,
+        database: str,
+        kafka: str,
+        topic_prefix: str,
+        producer: AIOKafkaProducer,
+        sink: Sink,
+        key: str,
+    ) -> None:
+        self.database = database
+        self.kafka = kafka
+        self.topic_prefix = topic_prefix
+        self.topics = TopicNames(topic_prefix)
+        self.producer = producer
+        self.sink = sink
+        self.key = key
 
-def notification_app(
-    database: str, kafka: str, topic_prefix: str, sink: Sink, **kw: Any
-) -> FastAPI:
-    settings = NotificationSettings(
-        database_url=database,
-        kafka_bootstrap_servers=kafka,
-        kafka_topic_prefix=topic_prefix,
-        kafka_partitions=1,  # one partition: "a following event" really follows
-        invitation_link_key=KEY,
-        smtp_port=sink.port,
-        consumer_batch_size=10,
-        outbox_poll_interval_s=0.2,
-        db_pool_size=4,
-        **kw,
-    )
-    return create_app(settings)
+    def app(self, **settings: Any) -> FastAPI:
+        return create_app(
+            NotificationSettings(
+                database_url=self.database,
+                kafka_bootstrap_servers=self.kafka,
+                kafka_topic_prefix=self.topic_prefix,
+                kafka_partitions=1,  # one partition: "a following event" really follows
+                invitation_link_key=self.key,
+                smtp_port=self.sink.port,
+                consumer_batch_size=10,
+                outbox_poll_interval_s=0.2,
+                db_pool_size=4,
+                **settings,
+            )
+        )
 
+    async def publish(self, *events: InvitationIssued) -> None:
+        for event in events:
+            await self.producer.send_and_wait(
+                self.topics.name(Topic.INVITATION), event.to_json(), key=event.subject.encode()
+            )
 
-async def publish(
-    producer: AIOKafkaProducer, topics: TopicNames, *events: InvitationIssued
-) -> None:
-    for event in events:
-        await producer.send_and_wait(
-            topics.name(Topic.INVITATION), event.to_json(), key=event.subject.encode()
+    async def notifications(self, count: int) -> list[ConsumerRecord[bytes, bytes]]:
+        """The first `count` events on the notification topic."""
+        return await self._read(self.topics.name(Topic.NOTIFICATION), count, timeout_s=20)
+
+    async def dead_letters(
+        self, count: int, *, timeout_s: float = 20
+    ) -> list[ConsumerRecord[bytes, bytes]]:
+        """The first `count` InvitationIssued events set aside."""
+        return await self._read(self.topics.dead_letter(Topic.INVITATION), count, timeout_s)
+
+    async def _read(
+        self, topic: str, count: int, timeout_s: float
+    ) -> list[ConsumerRecord[bytes, bytes]]:
+        return await read_topic(
+            self.kafka, [topic], until=lambda r: len(r) >= count, timeout_s=timeout_s
         )
 
 
-def runtime_of(app: FastAPI) -> ServiceRuntime:
-    runtime: ServiceRuntime = app.state.runtime
-    return runtime
+@pytest.fixture
+def service(
+    database: str,
+    kafka: str,
+    topic_prefix: str,
+    producer: AIOKafkaProducer,
+    sink: Sink,
+    invitations,
+) -> Service:
+    return Service(database, kafka, topic_prefix, producer, sink, invitations.key)
 
 
 def parts(email: EmailMessage) -> tuple[str, str]:
@@ -160,18 +147,16 @@ def recipients(email: EmailMessage) -> list[str]:
 
 
 async def test_an_issued_invitation_is_emailed_and_reported_sent(
-    database: str, kafka: str, topic_prefix: str, topics: TopicNames, sink: Sink, producer
+    service: Service, sink: Sink, invitations
 ) -> None:
     await sink.start()
-    app = notification_app(database, kafka, topic_prefix, sink)
-    event = issued("inv-1", email="ann@example.org")
-    link = link_of(event)
+    app = service.app()
+    event = invitations.issued("inv-1", email="ann@example.org")
+    link = invitations.link_of(event)
     async with running(app):
-        await publish(producer, topics, event)
+        await service.publish(event)
         emails = await eventually(sink.emails, timeout_s=20)
-        sent = await read_topic(
-            kafka, [topics.name(Topic.NOTIFICATION)], until=lambda r: len(r) >= 1, timeout_s=20
-        )
+        sent = await service.notifications(1)
         rows = await runtime_of(app).pool.fetch(
             "SELECT status, recipient, send_count, sent_at FROM notifications"
         )
@@ -203,25 +188,23 @@ async def test_an_issued_invitation_is_emailed_and_reported_sent(
 
 
 async def test_one_email_per_link_a_republish_sends_nothing_a_resend_sends_again(
-    database: str, kafka: str, topic_prefix: str, topics: TopicNames, sink: Sink, producer
+    service: Service, sink: Sink, invitations
 ) -> None:
     await sink.start()
-    app = notification_app(database, kafka, topic_prefix, sink)
-    first = issued("inv-2", send_count=1)
-    again = republished(first)
-    resend = issued("inv-2", send_count=2)
+    app = service.app()
+    first = invitations.issued("inv-2", send_count=1)
+    again = invitations.republished(first)
+    resend = invitations.issued("inv-2", send_count=2)
     async with running(app):
         consumer = runtime_of(app).consumer
         assert consumer is not None
-        await publish(producer, topics, first)
+        await service.publish(first)
         await eventually(sink.emails, timeout_s=20)
         # The same link again (new event id, so the inbox does not catch it), then a resend.
-        await publish(producer, topics, again, resend)
+        await service.publish(again, resend)
         await eventually(lambda: consumer.stats.applied >= 3, timeout_s=20)
         emails = sink.emails()
-        sent = await read_topic(
-            kafka, [topics.name(Topic.NOTIFICATION)], until=lambda r: len(r) >= 2, timeout_s=20
-        )
+        sent = await service.notifications(2)
         rows = await runtime_of(app).pool.fetch(
             "SELECT send_count, status FROM notifications ORDER BY send_count"
         )
@@ -229,8 +212,8 @@ async def test_one_email_per_link_a_republish_sends_nothing_a_resend_sends_again
     assert consumer.stats.duplicates == 0, "the republish passed the inbox; the claim stopped it"
     assert len(emails) == 2
     links = sorted(parts(e)[0] for e in emails)
-    assert sum(link_of(first) in body for body in links) == 1
-    assert sum(link_of(resend) in body for body in links) == 1
+    assert sum(invitations.link_of(first) in body for body in links) == 1
+    assert sum(invitations.link_of(resend) in body for body in links) == 1
     assert len({e["X-Notification-Id"] for e in emails}) == 2
     assert [(r["send_count"], r["status"]) for r in rows] == [(1, "sent"), (2, "sent")]
     causes = sorted(parse_event(r.value).causation_id or "" for r in sent)
@@ -238,22 +221,19 @@ async def test_one_email_per_link_a_republish_sends_nothing_a_resend_sends_again
 
 
 async def test_while_the_mail_server_is_down_the_event_waits_and_is_not_dead_lettered(
-    database: str,
-    kafka: str,
-    topic_prefix: str,
-    topics: TopicNames,
+    service: Service,
     sink: Sink,
-    producer,
+    invitations,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     # One attempt: were the outage blamed on the event, the first failure would park it.
-    app = notification_app(database, kafka, topic_prefix, sink, consumer_max_attempts=1)
-    event = issued("inv-3", email="bo@example.org", name="Bo Chen")
+    app = service.app(consumer_max_attempts=1)
+    event = invitations.issued("inv-3", email="bo@example.org", name="Bo Chen")
     caplog.set_level(logging.WARNING, logger="onboarding_kit.consumer")
     async with running(app):
         consumer = runtime_of(app).consumer
         assert consumer is not None
-        await publish(producer, topics, event)
+        await service.publish(event)
 
         def outages() -> int:
             return caplog.text.count("infrastructure unavailable")
@@ -269,40 +249,28 @@ async def test_while_the_mail_server_is_down_the_event_waits_and_is_not_dead_let
             timeout_s=10,
         )
         with pytest.raises(TimeoutError):
-            await read_topic(
-                kafka,
-                [topics.dead_letter(Topic.INVITATION)],
-                until=lambda r: len(r) >= 1,
-                timeout_s=1.5,
-            )
+            await service.dead_letters(1, timeout_s=1.5)
 
     assert len(emails) == 1
     assert recipients(emails[0]) == ["bo@example.org"]
-    assert link_of(event) in parts(emails[0])[0]
+    assert invitations.link_of(event) in parts(emails[0])[0]
     assert status == "sent"
     assert consumer.stats.dead_lettered == 0
     assert "event dead-lettered" not in caplog.text
 
 
 async def test_a_link_that_cannot_be_unsealed_is_dead_lettered_and_the_next_is_delivered(
-    database: str, kafka: str, topic_prefix: str, topics: TopicNames, sink: Sink, producer
+    service: Service, sink: Sink, invitations
 ) -> None:
     await sink.start()
-    app = notification_app(database, kafka, topic_prefix, sink, consumer_max_attempts=2)
-    foreign = issued("inv-bad", email="eve@example.org", key=new_key())
-    good = issued("inv-good", email="dan@example.org")
+    app = service.app(consumer_max_attempts=2)
+    foreign = invitations.issued("inv-bad", email="eve@example.org", key=new_key())
+    good = invitations.issued("inv-good", email="dan@example.org")
     async with running(app):
-        await publish(producer, topics, foreign, good)
-        dead = await read_topic(
-            kafka,
-            [topics.dead_letter(Topic.INVITATION)],
-            until=lambda r: len(r) >= 1,
-            timeout_s=20,
-        )
+        await service.publish(foreign, good)
+        dead = await service.dead_letters(1)
         emails = await eventually(sink.emails, timeout_s=20)
-        await read_topic(
-            kafka, [topics.name(Topic.NOTIFICATION)], until=lambda r: len(r) >= 1, timeout_s=20
-        )
+        await service.notifications(1)
         rows = await runtime_of(app).pool.fetch("SELECT invitation_id, status FROM notifications")
 
     assert len(dead) == 1
@@ -311,9 +279,9 @@ async def test_a_link_that_cannot_be_unsealed_is_dead_lettered_and_the_next_is_d
     headers = dict(dead[0].headers)
     assert headers["dlt.error.type"] == b"SealError"
     assert headers["dlt.attempts"] == b"2"
-    assert headers["dlt.original.topic"] == topics.name(Topic.INVITATION).encode()
+    assert headers["dlt.original.topic"] == service.topics.name(Topic.INVITATION).encode()
 
     assert len(emails) == 1
     assert recipients(emails[0]) == ["dan@example.org"]
-    assert link_of(good) in parts(emails[0])[0]
+    assert invitations.link_of(good) in parts(emails[0])[0]
     assert [(r["invitation_id"], r["status"]) for r in rows] == [("inv-good", "sent")]

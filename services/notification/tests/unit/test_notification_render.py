@@ -6,7 +6,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses
 
 import pytest
-from notification.domain import InvitationMessage, render_invitation_email
+from notification.domain.invitation_email import InvitationMessage, render_invitation_email
 
 SENDER = "Onboarding <noreply@example.org>"
 LINK = "https://join.example.org/join?token=AbC-123_xyz"
@@ -133,3 +133,46 @@ def test_survives_a_round_trip_through_bytes(email: EmailMessage) -> None:
     assert LINK in text
     assert f'href="{LINK}"' in html
     assert reparsed["X-Notification-Id"] == "notif-7f3a"
+
+
+# --- header injection ---------------------------------------------------------------------
+
+
+def header_lines(invitation: InvitationMessage) -> list[str]:
+    """The header section as sent, one entry per line."""
+    head = render_invitation_email(invitation, SENDER).data.split(b"\r\n\r\n", 1)[0]
+    return head.decode("ascii").split("\r\n")
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("Ann\r\nBcc: x@evil", "Ann Bcc: x@evil"),
+        ("Ann\nBcc: x@evil", "Ann Bcc: x@evil"),
+        ("Zoë\r\nBcc: x@evil", "Zoë Bcc: x@evil"),  # RFC 2047 encoded, then decoded
+    ],
+)
+def test_a_line_break_in_the_name_adds_no_header(name: str, shown: str) -> None:
+    email = rendered(message(name=name))
+    assert email["Bcc"] is None
+    assert getaddresses([email["To"]]) == [(shown, "ann@example.org")]
+    lines = header_lines(message(name=name))
+    [to_line] = [line for line in lines if line.startswith("To:")]
+    assert to_line.endswith(" <ann@example.org>"), "the whole To on one line"
+    assert not any(line.lower().startswith("bcc") for line in lines)
+
+
+def test_a_line_break_in_the_course_adds_no_header() -> None:
+    email = rendered(message(course="Biology\r\nBcc: x@evil\r\n\r\nforged body"))
+    assert email["Bcc"] is None
+    assert email["Subject"] == "You're invited to join Biology Bcc: x@evil forged body"
+    _, html = parts(email)
+    assert "forged body" in html, "the body keeps the title as it is, escaped"
+
+
+def test_control_characters_in_headers_become_spaces() -> None:
+    email = rendered(message(name="Ann\x00Lee\x1b[2J", course="Bio\tlogy\x7f 101\x85"))
+    assert getaddresses([email["To"]]) == [("Ann Lee [2J", "ann@example.org")]
+    assert email["Subject"] == "You're invited to join Bio logy 101"
+    for line in header_lines(message(name="Ann\x00Lee", course="Bio\x0b101")):
+        assert line.isprintable(), repr(line)

@@ -4,41 +4,34 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from onboarding_contracts import AccountActivated, RegistrationCompleted
-from onboarding_kit.runtime import ServiceRuntime
-from onboarding_kit.settings import ServiceSettings
-from pydantic import Field
+from onboarding_kit.runtime import ServiceRuntime, serve
 
-from registration.api import invitation_service_unavailable, router
-from registration.invitations import InvitationClient, InvitationServiceUnavailable
+from registration.api import router
+from registration.bootstrap import bootstrap
+from registration.invitations import Invitations
+from registration.jobs import jobs
+from registration.settings import RegistrationSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
-class RegistrationSettings(ServiceSettings):
-    service_name: str = "registration"
-    http_port: int = 8004
-    invitation_url: str = Field(default="http://127.0.0.1:8002", description="Invitation service")
-    internal_api_token: str = Field(min_length=16)
-
-
-def create_app(settings: RegistrationSettings | None = None) -> FastAPI:
+def create_app(
+    settings: RegistrationSettings | None = None, *, invitations: Invitations | None = None
+) -> FastAPI:
+    """The service; `invitations` replaces the HTTP client of the invitation service (the
+    caller closes it)."""
     s = settings or RegistrationSettings()
-    invitations = InvitationClient(s.invitation_url, s.internal_api_token)
     runtime = ServiceRuntime(
-        s,
-        migrations=MIGRATIONS,
-        on_stop=[invitations.close],
-        emits=[RegistrationCompleted, AccountActivated],
+        s, migrations=MIGRATIONS, emits=[RegistrationCompleted, AccountActivated]
     )
-    app = runtime.create_app(title="Onboarding: registration", routers=[router])
-    app.state.invitations = invitations
-    app.add_exception_handler(InvitationServiceUnavailable, invitation_service_unavailable)
-    return app
+    deps = bootstrap(runtime, s, invitations=invitations)
+    return runtime.create_app(
+        title="Onboarding: registration", routers=[router], dependencies=deps, jobs=jobs(deps)
+    )
 
 
 def main() -> None:
-    app = create_app()
-    app.state.runtime.serve(app)
+    serve(create_app)
 
 
 if __name__ == "__main__":

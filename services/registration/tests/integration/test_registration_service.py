@@ -7,7 +7,7 @@ issues the link, and the test unseals it from the InvitationIssued event."""
 import json
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
@@ -26,13 +26,13 @@ from onboarding_contracts import (
     Topic,
     parse_event,
 )
-from onboarding_contracts.events import EnrolmentCreatedData
+from onboarding_contracts.events import EnrolmentCreatedData, link_context_of
+from onboarding_devtools.testing import eventually, query, read_topic, running
 from onboarding_kit.kafka import TopicNames
 from onboarding_kit.sealing import Sealer, new_key
-from onboarding_kit.testing import eventually, query, read_topic, running
-from registration.app import RegistrationSettings
 from registration.app import create_app as create_registration_app
 from registration.invitations import InvitationClient
+from registration.settings import RegistrationSettings
 
 pytestmark = pytest.mark.integration
 
@@ -53,6 +53,7 @@ class Stack:
     """The registration service (`client`) with the invitation service behind it."""
 
     client: httpx.AsyncClient
+    registration_app: FastAPI
     invitation_app: FastAPI
     registration_db: str
     invitation_db: str
@@ -96,7 +97,7 @@ class Stack:
         )
         issued = parse_event(next(r for r in records if mine(r)).value)
         assert isinstance(issued, InvitationIssued)
-        link = self.sealer.unseal(issued.data.sealed_link, context=issued.data.invitation_id)
+        link = self.sealer.unseal(issued.data.sealed_link, context=link_context_of(issued))
         [token] = parse_qs(urlsplit(link).query)["token"]
         return Invited(event, issued.data.invitation_id, token)
 
@@ -115,6 +116,12 @@ class Stack:
         return await query(self.registration_db, "SELECT * FROM accounts ORDER BY created_at")
 
 
+def field_errors(problem: httpx.Response) -> dict[str, str]:
+    """The `errors` of a problem+json answer, by field."""
+    assert problem.headers["content-type"] == "application/problem+json"
+    return {e["field"]: e["reason"] for e in problem.json()["errors"]}
+
+
 @pytest.fixture
 async def stack(
     new_database, kafka: str, topic_prefix: str, producer: AIOKafkaProducer
@@ -130,25 +137,24 @@ async def stack(
             internal_api_token=INTERNAL_TOKEN,
         )
     )
+    # The registration service reaches the invitation service in-process, over real HTTP
+    # semantics (status codes, JSON bodies, the internal token header).
+    invitations = InvitationClient(
+        "http://invitation", INTERNAL_TOKEN, transport=httpx.ASGITransport(app=invitation_app)
+    )
     registration_app = create_registration_app(
         RegistrationSettings(
             database_url=registration_db,
             kafka_bootstrap_servers=kafka,
             kafka_topic_prefix=topic_prefix,
             internal_api_token=INTERNAL_TOKEN,
-        )
+        ),
+        invitations=invitations,
     )
-    # The registration service reaches the invitation service in-process, over real HTTP
-    # semantics (status codes, JSON bodies, the internal token header).
-    await registration_app.state.invitations.close()
-    invitations = InvitationClient(
-        "http://invitation", INTERNAL_TOKEN, transport=httpx.ASGITransport(app=invitation_app)
-    )
-    registration_app.state.invitations = invitations
-    registration_app.state.runtime.on_stop.append(invitations.close)
     async with running(invitation_app), running(registration_app) as client:
         yield Stack(
             client,
+            registration_app,
             invitation_app,
             registration_db,
             invitation_db,
@@ -157,6 +163,7 @@ async def stack(
             producer,
             Sealer(key),
         )
+    await invitations.close()
 
 
 async def test_registering_activates_an_argon2id_account_and_announces_it(stack: Stack) -> None:
@@ -217,10 +224,11 @@ async def test_registering_activates_an_argon2id_account_and_announces_it(stack:
     await eventually(account_recorded, timeout_s=15)
     again = await stack.register(invited.token)
     assert again.status_code == 410
-    assert again.json()["detail"]["reason"] == "used"
+    assert again.headers["content-type"] == "application/problem+json"
+    assert again.json()["reason"] == "used"
     unknown = await stack.register("no-such-token")
     assert unknown.status_code == 404
-    assert unknown.json()["detail"]["reason"] == "unknown"
+    assert unknown.json()["reason"] == "unknown"
     assert len(await stack.accounts()) == 1
 
 
@@ -231,8 +239,9 @@ async def test_a_taken_username_is_refused_without_burning_the_link(stack: Stack
     taken = await stack.register(second.token, username="Grace")
 
     assert taken.status_code == 409
-    assert set(taken.json()["detail"]["errors"]) == {"username"}
-    assert "taken" in taken.json()["detail"]["errors"]["username"]
+    errors = field_errors(taken)
+    assert set(errors) == {"username"}
+    assert "taken" in errors["username"]
     assert [a["username"] for a in await stack.accounts()] == ["grace"]
     retry = await stack.register(second.token, username="grace.h")
     assert retry.status_code == 201
@@ -252,7 +261,7 @@ async def test_invalid_fields_are_each_named_and_do_not_burn_the_link(stack: Sta
     )
 
     assert invalid.status_code == 422
-    errors = invalid.json()["detail"]["errors"]
+    errors = field_errors(invalid)
     assert set(errors) == {"first_name", "last_name", "username", "password"}
     assert "10 characters" in errors["password"]
     assert await stack.accounts() == []
@@ -317,22 +326,24 @@ async def test_a_malformed_link_gets_the_invalid_link_page_not_an_error(stack: S
     page = await stack.client.get("/join", params={"token": too_long})
     assert page.status_code == 404 and "not valid" in page.text
     api = await stack.register(too_long)
-    assert api.status_code == 404 and api.json()["detail"]["reason"] == "unknown"
+    assert api.status_code == 404 and api.json()["reason"] == "unknown"
 
 
 async def test_when_the_invitation_service_is_down_people_are_asked_to_retry(
     stack: Stack, unused_port: int
 ) -> None:
     invited = await stack.invite()
-    app = stack.client._transport.app  # type: ignore[attr-defined]
-    working = app.state.invitations
-    app.state.invitations = InvitationClient(f"http://127.0.0.1:{unused_port}", INTERNAL_TOKEN)
+    app = stack.registration_app
+    working = app.state.dependencies
+    down = InvitationClient(f"http://127.0.0.1:{unused_port}", INTERNAL_TOKEN)
+    app.state.dependencies = replace(working, invitations=down)
     try:
         page = await stack.client.get("/join", params={"token": invited.token})
         assert page.status_code == 503 and "try again" in page.text
         api = await stack.register(invited.token)
         assert api.status_code == 503
+        assert api.headers["content-type"] == "application/problem+json"
     finally:
-        await app.state.invitations.close()
-        app.state.invitations = working
+        await down.close()
+        app.state.dependencies = working
     assert (await stack.register(invited.token)).status_code == 201, "the link was not burned"

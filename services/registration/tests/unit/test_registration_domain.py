@@ -1,11 +1,18 @@
 """The sign-up form: every problem at once, keyed by field; clean values otherwise."""
 
+import re
+
+import jsonschema_rs
 import pytest
-from registration.domain import (
+from onboarding_kit.errors import FieldError, InvalidInput
+from registration.domain.sign_up import (
     MAX_NAME,
     MAX_PASSWORD,
     MIN_PASSWORD,
-    InvalidRegistration,
+    NAME_PATTERN,
+    TOKEN_PATTERN,
+    USERNAME_PATTERN,
+    WHITESPACE,
     SignUp,
     validate_sign_up,
 )
@@ -24,9 +31,9 @@ def sign_up(**changes: str) -> SignUp:
 
 
 def errors(**changes: str) -> dict[str, str]:
-    with pytest.raises(InvalidRegistration) as caught:
+    with pytest.raises(InvalidInput) as caught:
         sign_up(**changes)
-    return caught.value.errors
+    return caught.value.fields
 
 
 def test_a_good_form() -> None:
@@ -46,12 +53,17 @@ def test_only_the_bad_fields_are_reported() -> None:
 
 
 def test_message_lists_every_field() -> None:
-    with pytest.raises(InvalidRegistration) as caught:
+    with pytest.raises(InvalidInput) as caught:
         sign_up(first_name="", password="short")
     assert str(caught.value) == (
         "first_name: enter your first name; password: at least 10 characters"
     )
-    assert isinstance(caught.value, ValueError)
+    # Bad input, answered 422 with each field named.
+    assert caught.value.status == 422
+    assert caught.value.errors == [
+        FieldError("first_name", "enter your first name"),
+        FieldError("password", "at least 10 characters"),
+    ]
 
 
 # --- username ----------------------------------------------------------------------------
@@ -112,7 +124,7 @@ def test_password_is_kept_as_typed() -> None:
 
 
 def test_password_is_not_in_the_error_message() -> None:
-    with pytest.raises(InvalidRegistration) as caught:
+    with pytest.raises(InvalidInput) as caught:
         sign_up(password="hunter2!", username="")
     assert "hunter2!" not in str(caught.value)
 
@@ -148,3 +160,32 @@ def test_token_is_trimmed() -> None:
 @pytest.mark.parametrize("token", ["", "   "])
 def test_missing_token(token: str) -> None:
     assert errors(token=token) == {"token": "the invitation link is incomplete"}
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name"])
+def test_control_characters_in_names_are_spaces(field: str) -> None:
+    assert getattr(sign_up(**{field: "Ann\x00Marie\x1b\r\nLee"}), field) == "Ann Marie Lee"
+    assert field in errors(**{field: "\x00\x07 \x9f"})
+
+
+def test_a_username_is_ascii_before_lower_casing() -> None:
+    assert "username" in errors(username="\u212aate")  # KELVIN SIGN, whose lower() is "k"
+
+
+# --- the patterns the JSON route's schema states -------------------------------------------
+
+
+def test_whitespace_is_what_strip_and_split_take() -> None:
+    assert {c for c in map(chr, range(0x110000)) if re.fullmatch(f"[{WHITESPACE}]", c)} == {
+        c for c in map(chr, range(0x110000)) if c.isspace()
+    }
+
+
+@pytest.mark.parametrize("pattern", [TOKEN_PATTERN, NAME_PATTERN, USERNAME_PATTERN])
+def test_a_schema_validator_judges_as_the_rules_do(pattern: str) -> None:
+    """jsonschema-rs (schemathesis's validator, ECMAScript-like) agrees with Python's `re`
+    on every character, alone and around a valid username."""
+    schema = jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
+    characters = [chr(c) for c in range(0x30000) if not 0xD800 <= c <= 0xDFFF]
+    for value in [*characters, *(f"{c}ann{c}" for c in characters)]:
+        assert schema.is_valid(value) == bool(re.search(pattern, value)), repr(value)

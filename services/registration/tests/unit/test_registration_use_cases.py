@@ -1,120 +1,140 @@
-"""Registering over an in-memory store and invitation client: the link is never lost."""
+"""Registering over an in-memory store and invitation service (the `fakes` fixture): the link
+is never lost, and the events say what happened."""
 
 import hashlib
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
+import threading
 
 import pytest
-from onboarding_contracts import Envelope
-from registration.domain import SignUp
-from registration.handlers import register
-from registration.invitations import (
-    InvitationServiceUnavailable,
-    LinkDetails,
-    LinkRefused,
-)
+from argon2 import PasswordHasher
+from onboarding_contracts import AccountActivated, RegistrationCompleted
+from onboarding_contracts.internal.invitations import LinkRefusal
+from registration.domain.links import INCOMPLETE_LINK
+from registration.domain.sign_up import SignUp
+from registration.errors import InvitationServiceUnavailable, LinkRefused, UsernameTaken
+from registration.use_cases.inspect_link import inspect_link
+from registration.use_cases.register import SOURCE
 
-DETAILS = LinkDetails("inv-1", "t-1", "enr-1", "ada@example.org", "Ada", "ielts", "corr-1")
 SIGN_UP = SignUp("tok", "Ada", "Lovelace", "ada", "correct horse battery")
 
 
-@dataclass
-class FakeStore:
-    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    outbox: list[Envelope] = field(default_factory=list)
+async def test_registering_activates_the_account_and_announces_it(fakes) -> None:
+    registered = await fakes.register(SIGN_UP)
 
-    async def reserve_username(self, *, account_id: str, **row: Any) -> str | None:
-        for held_id, held in self.accounts.items():
-            if held["tenant_id"] == row["tenant_id"] and held["username"] == row["username"]:
-                same = (
-                    held["status"] == "reserved" and held["invitation_id"] == row["invitation_id"]
-                )
-                return held_id if same else None
-        self.accounts[account_id] = {**row, "status": "reserved"}
-        return account_id
+    link = fakes.invitations.link
+    assert (registered.username, registered.email, registered.course) == (
+        "ada",
+        link.email,
+        link.course,
+    )
+    accounts = fakes.tx.accounts
+    assert accounts.status(registered.account_id) == "active"
+    assert accounts.reserved[registered.account_id].reserved_at == fakes.now
+    activation = accounts.active[registered.account_id]
+    assert activation.activated_at == fakes.now
+    assert (activation.first_name, activation.last_name) == ("Ada", "Lovelace")
+    assert PasswordHasher().verify(activation.password_hash, SIGN_UP.password)
 
-    async def reservation(self, link_hash: bytes, username: str) -> str | None:
-        for held_id, held in self.accounts.items():
-            if held["link_hash"] == link_hash and held["username"] == username:
-                return held_id if held["status"] == "reserved" else None
-        return None
-
-    async def release(self, account_id: str) -> None:
-        self.accounts.pop(account_id, None)
-
-    async def activate(self, account_id: str, **fields: str) -> None:
-        self.accounts[account_id].update(fields, status="active")
-
-    async def publish(self, events: Sequence[Envelope]) -> None:
-        self.outbox.extend(events)
-
-
-@dataclass
-class FakeInvitations:
-    """Redeems once; the first answer can be lost after the redeem went through."""
-
-    lose_first_answer: bool = False
-    redeemed_for: str | None = None
-    calls: list[str] = field(default_factory=list)
-
-    async def inspect(self, token: str) -> LinkDetails:
-        if self.redeemed_for is not None:
-            raise LinkRefused("used", "already used")
-        return DETAILS
-
-    async def redeem(self, token: str, account_id: str) -> LinkDetails:
-        self.calls.append(account_id)
-        if self.redeemed_for not in (None, account_id):
-            raise LinkRefused("used", "already used")
-        self.redeemed_for = account_id
-        if self.lose_first_answer and len(self.calls) == 1:
-            raise InvitationServiceUnavailable("timed out")
-        return DETAILS
+    completed, activated = fakes.tx.outbox
+    assert isinstance(completed, RegistrationCompleted)
+    assert isinstance(activated, AccountActivated)
+    for event in (completed, activated):
+        assert event.source == SOURCE
+        assert event.subject == registered.account_id
+        assert (event.tenant_id, event.correlation_id) == (link.tenant_id, link.correlation_id)
+    assert completed.causation_id is None
+    assert activated.causation_id == completed.id
+    assert completed.data.invitation_id == link.invitation_id
+    assert activated.data.enrolment_id == link.enrolment_id
 
 
-def uow(store: FakeStore) -> Any:
-    @asynccontextmanager
-    async def transaction() -> AsyncIterator[FakeStore]:
-        yield store
-
-    return transaction
+async def test_the_password_is_hashed_off_the_event_loop(fakes) -> None:
+    await fakes.register(SIGN_UP)
+    [thread] = fakes.password_hasher.threads
+    assert thread != threading.get_ident()
 
 
-async def test_a_registration_whose_redeem_answer_was_lost_completes_when_sent_again() -> None:
-    store, invitations = FakeStore(), FakeInvitations(lose_first_answer=True)
+async def test_a_registration_whose_redeem_answer_was_lost_completes_when_sent_again(
+    fakes,
+) -> None:
+    fakes.invitations.lose_first_answer = True
     with pytest.raises(InvitationServiceUnavailable):
-        await register(uow(store), invitations, SIGN_UP)  # type: ignore[arg-type]
-    [held] = store.accounts.values()
-    assert held["status"] == "reserved", "kept: the redeem may have gone through"
-    assert held["link_hash"] == hashlib.sha256(b"tok").digest()
+        await fakes.register(SIGN_UP)
+    [held] = fakes.tx.accounts.reserved.values()
+    assert fakes.tx.accounts.status(held.account_id) == "reserved", (
+        "kept: the redeem may have gone through"
+    )
+    assert held.link_hash == hashlib.sha256(b"tok").digest()
 
-    registered = await register(uow(store), invitations, SIGN_UP)  # type: ignore[arg-type]
-    assert invitations.calls == [registered.account_id] * 2, "redeemed again for the same account"
-    assert store.accounts[registered.account_id]["status"] == "active"
-    assert [e.type for e in store.outbox] == [
+    registered = await fakes.register(SIGN_UP)
+    assert fakes.invitations.calls == [registered.account_id] * 2, (
+        "redeemed again for the same account"
+    )
+    assert fakes.tx.accounts.status(registered.account_id) == "active"
+    assert [e.type for e in fakes.tx.outbox] == [
         "onboarding.registration.completed",
         "onboarding.registration.account_activated",
     ]
 
 
-async def test_someone_else_with_a_used_link_is_still_refused() -> None:
-    store, invitations = FakeStore(), FakeInvitations()
-    await register(uow(store), invitations, SIGN_UP)  # type: ignore[arg-type]
+async def test_someone_else_with_a_used_link_is_still_refused(fakes) -> None:
+    await fakes.register(SIGN_UP)
     other = SignUp("tok", "Eve", "Mallory", "eve", "correct horse battery")
+    with pytest.raises(LinkRefused) as refused:
+        await fakes.register(other)
+    assert refused.value.reason is LinkRefusal.USED
+    assert [a.username for a in fakes.tx.accounts.reserved.values()] == ["ada"]
+
+
+async def test_a_refused_link_releases_the_username(fakes) -> None:
+    fakes.invitations.redeemed_for = "someone"
+    link = fakes.invitations.link
+
+    async def inspect(token: str):  # the link looks usable, then loses the race to redeem
+        return link
+
+    fakes.invitations.inspect = inspect
     with pytest.raises(LinkRefused):
-        await register(uow(store), invitations, other)  # type: ignore[arg-type]
-    assert [a["username"] for a in store.accounts.values()] == ["ada"]
+        await fakes.register(SIGN_UP)
+    assert fakes.tx.accounts.reserved == {}
 
 
-async def test_a_refused_link_releases_the_username() -> None:
-    store, invitations = FakeStore(), FakeInvitations(redeemed_for="someone")
-    invitations.inspect = lambda token: _details()  # type: ignore[method-assign]
-    with pytest.raises(LinkRefused):
-        await register(uow(store), invitations, SIGN_UP)  # type: ignore[arg-type]
-    assert store.accounts == {}
+async def test_a_taken_username_is_refused_before_the_link_is_redeemed(fakes) -> None:
+    first = await fakes.register(SIGN_UP)
+    fakes.invitations.redeemed_for = None  # a second person, with their own link
+    fakes.invitations.link = fakes.invitations.link.model_copy(update={"invitation_id": "inv-2"})
+    calls = list(fakes.invitations.calls)
+
+    with pytest.raises(UsernameTaken) as taken:
+        await fakes.register(SignUp("tok-2", "Ann", "Other", "ada", "correct horse battery"))
+
+    assert taken.value.status == 409
+    assert [(e.field, e.reason) for e in taken.value.errors] == [
+        ("username", "'ada' is taken: choose another")
+    ]
+    assert fakes.invitations.calls == calls, "the link was not redeemed"
+    assert list(fakes.tx.accounts.reserved) == [first.account_id]
 
 
-async def _details() -> LinkDetails:
-    return DETAILS
+async def test_the_join_page_refuses_an_empty_link_without_asking(fakes) -> None:
+    fakes.invitations.down = True  # it is not asked
+    for token in ("", "  "):
+        with pytest.raises(LinkRefused) as refused:
+            await inspect_link(fakes.invitations, token)
+        assert (refused.value.reason, refused.value.message) == (
+            LinkRefusal.UNKNOWN,
+            INCOMPLETE_LINK,
+        )
+    fakes.invitations.down = False
+    assert await inspect_link(fakes.invitations, "tok") == fakes.invitations.link
+
+
+async def test_the_same_form_sent_again_once_active_gets_the_same_account(fakes) -> None:
+    first = await fakes.register(SIGN_UP)
+
+    again = await fakes.register(SIGN_UP)  # its answer was lost; the link is used now
+
+    assert again == first
+    assert len(fakes.tx.outbox) == 2, "announced once"
+    with pytest.raises(LinkRefused) as refused:  # the same link and name, another password
+        await fakes.register(SignUp("tok", "Ada", "Lovelace", "ada", "not the same password"))
+    assert refused.value.reason is LinkRefusal.USED

@@ -6,20 +6,13 @@ import contextlib
 
 import aiosmtplib
 
-from notification.domain import OutgoingEmail
-
-
-class DeliveryUnavailable(ConnectionError):
-    """The mail server cannot take messages now (down, or a 4xx): try again later.
-
-    A ConnectionError, so the consumer treats it as an outage: nothing is dead-lettered."""
-
-
-class MessageRejected(Exception):
-    """The mail server refused this message for good (a 5xx)."""
+from notification.domain.mime import OutgoingEmail
+from notification.errors import DeliveryUnavailable, MessageRejected
 
 
 class SmtpPool:
+    """An `EmailChannel` over SMTP."""
+
     def __init__(self, host: str, port: int, *, size: int = 4, timeout_s: float = 30) -> None:
         self.host = host
         self.port = port

@@ -1,0 +1,1 @@
+"""What the notification service does, one module per capability."""

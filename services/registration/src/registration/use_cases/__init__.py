@@ -1,0 +1,1 @@
+"""What the registration service does, one module per capability."""

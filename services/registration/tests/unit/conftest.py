@@ -1,0 +1,175 @@
+"""In-memory fakes of the registration service's store and of the invitation service, for
+tests without I/O: the `fakes` and `link` fixtures."""
+
+import threading
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import count
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from onboarding_contracts import Envelope
+from onboarding_contracts.internal.invitations import LinkDetails, LinkRefusal
+from registration.bootstrap import RegistrationDependencies
+from registration.domain.sign_up import SignUp
+from registration.errors import InvitationServiceUnavailable, LinkRefused
+from registration.limits import PublicLimits
+from registration.settings import RegistrationSettings
+from registration.store.accounts import Activation, Reservation
+from registration.use_cases.register import Registered, register
+
+from ..links import LINK
+
+NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+@dataclass
+class FakeAccounts:
+    """`AccountRows` in memory: a reservation per account id, an activation once active."""
+
+    reserved: dict[str, Reservation] = field(default_factory=dict)
+    active: dict[str, Activation] = field(default_factory=dict)
+
+    async def reserve(self, reservation: Reservation) -> str | None:
+        for held in self.reserved.values():
+            if (held.tenant_id, held.username) == (reservation.tenant_id, reservation.username):
+                same = held.invitation_id == reservation.invitation_id
+                return held.account_id if same else None
+        self.reserved[reservation.account_id] = reservation
+        return reservation.account_id
+
+    async def made_with(self, link_hash: bytes, username: str) -> str | None:
+        for held in self.reserved.values():
+            if held.link_hash == link_hash and held.username == username:
+                return held.account_id
+        return None
+
+    async def active_password_hash(self, account_id: str) -> str | None:
+        activation = self.active.get(account_id)
+        return None if activation is None else activation.password_hash
+
+    async def release(self, account_id: str) -> None:
+        if account_id not in self.active:
+            self.reserved.pop(account_id, None)
+
+    async def activate(self, account_id: str, activation: Activation) -> bool:
+        if account_id in self.active or account_id not in self.reserved:
+            return False
+        self.active[account_id] = activation
+        return True
+
+    def status(self, account_id: str) -> str:
+        return "active" if account_id in self.active else "reserved"
+
+
+@dataclass
+class FakeTransaction:
+    accounts: FakeAccounts = field(default_factory=FakeAccounts)
+    outbox: list[Envelope] = field(default_factory=list)
+
+    async def publish(self, events: Sequence[Envelope]) -> None:
+        self.outbox.extend(events)
+
+
+@dataclass
+class FakeInvitations:
+    """Redeems once; the first answer can be lost after the redeem went through; `refusal`
+    refuses every call, `down` answers none."""
+
+    link: LinkDetails = field(default_factory=lambda: LINK)
+    lose_first_answer: bool = False
+    redeemed_for: str | None = None
+    refusal: LinkRefusal | None = None
+    down: bool = False
+    calls: list[str] = field(default_factory=list)
+
+    async def inspect(self, token: str) -> LinkDetails:
+        self._judge()
+        if self.redeemed_for is not None:
+            raise LinkRefused(LinkRefusal.USED, "already used")
+        return self.link
+
+    async def redeem(self, token: str, account_id: str) -> LinkDetails:
+        self.calls.append(account_id)
+        self._judge()
+        if self.redeemed_for not in (None, account_id):
+            raise LinkRefused(LinkRefusal.USED, "already used")
+        self.redeemed_for = account_id
+        if self.lose_first_answer and len(self.calls) == 1:
+            raise InvitationServiceUnavailable("timed out")
+        return self.link
+
+    def _judge(self) -> None:
+        if self.down:
+            raise InvitationServiceUnavailable("connection refused")
+        if self.refusal is not None:
+            raise LinkRefused(self.refusal, f"refused: {self.refusal.value}")
+
+
+class RecordingHasher(PasswordHasher):
+    """argon2id as in production, noting the threads it hashed on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[int] = []
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        self.threads.append(threading.get_ident())
+        return super().hash(password, salt=salt)
+
+
+@dataclass
+class Fakes:
+    """The dependencies of the use cases, faked; the clock stands still at `now`."""
+
+    now: datetime = NOW
+    tx: FakeTransaction = field(default_factory=FakeTransaction)
+    invitations: FakeInvitations = field(default_factory=FakeInvitations)
+    password_hasher: RecordingHasher = field(default_factory=RecordingHasher)
+    ids: Iterator[int] = field(default_factory=lambda: count(1))
+
+    @asynccontextmanager
+    async def uow(self) -> AsyncIterator[FakeTransaction]:
+        yield self.tx
+
+    def new_id(self) -> str:
+        return f"acc-{next(self.ids)}"
+
+    async def register(self, sign_up: SignUp) -> Registered:
+        return await register(
+            sign_up,
+            uow=self.uow,  # type: ignore[arg-type]
+            invitations=self.invitations,
+            password_hasher=self.password_hasher,
+            clock=lambda: self.now,
+            new_id=self.new_id,
+        )
+
+    def dependencies(self, **settings: Any) -> RegistrationDependencies:
+        """The dependencies of the service's app, with these settings changed."""
+        given = RegistrationSettings(
+            database_url="postgresql://unused/unused", internal_api_token="t" * 16, **settings
+        )
+        return RegistrationDependencies(
+            settings=given,
+            uow=self.uow,  # type: ignore[arg-type]
+            clock=lambda: self.now,
+            new_id=self.new_id,
+            password_hasher=self.password_hasher,
+            invitations=self.invitations,
+            limits=PublicLimits.from_settings(given),
+        )
+
+
+@pytest.fixture
+def fakes() -> Fakes:
+    return Fakes()
+
+
+@pytest.fixture
+def link() -> LinkDetails:
+    """The details of a usable link, as the invitation service gives them."""
+    return LINK
