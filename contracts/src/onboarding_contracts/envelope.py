@@ -40,6 +40,18 @@ class Payload(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
+    @classmethod
+    def from_fields(cls, *sources: object, **values: Any) -> Self:
+        """This payload from the attributes of `sources` named like its fields (a later
+        source wins), then `values`; validated."""
+        found = {
+            name: getattr(source, name)
+            for source in sources
+            for name in cls.model_fields
+            if hasattr(source, name)
+        }
+        return cls.model_validate({**found, **values})
+
 
 @dataclass(frozen=True)
 class Origin:

@@ -249,6 +249,34 @@ class ServiceRuntime:
         )
 
 
+Settings = TypeVar("Settings", bound=ServiceSettings)
+
+
+def build_service(
+    settings: Settings,
+    *,
+    title: str,
+    migrations: Path,
+    emits: Sequence[type[Envelope]],
+    bootstrap: Callable[[ServiceRuntime, Settings], Dependencies],
+    routers: Sequence[APIRouter] = (),
+    subscriptions: Callable[[Dependencies], Subscriptions[Any]] | None = None,
+    jobs: Callable[[Dependencies], Sequence[PeriodicJob]] | None = None,
+) -> FastAPI:
+    """A service's app, from what is its own: its settings and migrations, the events it
+    emits, how its dependencies are built, and the routes, subscriptions and periodic jobs
+    made from those dependencies."""
+    runtime = ServiceRuntime(settings, migrations=migrations, emits=emits)
+    deps = bootstrap(runtime, settings)
+    return runtime.create_app(
+        title=title,
+        routers=routers,
+        dependencies=deps,
+        subscriptions=subscriptions(deps) if subscriptions else None,
+        jobs=jobs(deps) if jobs else (),
+    )
+
+
 def serve(create_app: Callable[[], FastAPI]) -> None:
     """Run a service's app as a process (its `main`): logs, then uvicorn."""
     app = create_app()

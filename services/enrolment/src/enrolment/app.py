@@ -7,7 +7,7 @@ from onboarding_contracts import (
     EnrolmentCreated,
     InvitationRequested,
 )
-from onboarding_kit.runtime import ServiceRuntime, serve
+from onboarding_kit.runtime import build_service, serve
 
 from enrolment.api import router
 from enrolment.bootstrap import bootstrap
@@ -16,24 +16,16 @@ from enrolment.settings import MIGRATIONS, EnrolmentSettings
 
 
 def create_app(settings: EnrolmentSettings | None = None) -> FastAPI:
-    settings = settings or EnrolmentSettings()
-    runtime = ServiceRuntime(
-        settings,
+    return build_service(
+        settings or EnrolmentSettings(),
+        title="Onboarding: enrolment",
         migrations=MIGRATIONS,
         emits=[EnrolmentCreated, InvitationRequested, EnrolmentActivated, EnrolmentCancelled],
-    )
-    deps = bootstrap(runtime, settings)
-    return runtime.create_app(
-        title="Onboarding: enrolment",
+        bootstrap=bootstrap,
         routers=[router],
-        dependencies=deps,
-        subscriptions=subscriptions(deps),
+        subscriptions=subscriptions,
     )
 
 
 def main() -> None:
     serve(create_app)
-
-
-if __name__ == "__main__":
-    main()

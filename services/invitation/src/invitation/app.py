@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from onboarding_contracts import InvitationAccepted, InvitationIssued, InvitationRevoked
-from onboarding_kit.runtime import ServiceRuntime, serve
+from onboarding_kit.runtime import build_service, serve
 
 from invitation.api import router
 from invitation.bootstrap import bootstrap
@@ -18,24 +18,16 @@ __all__ = ["MIGRATIONS", "InvitationSettings", "create_app", "main"]
 
 
 def create_app(settings: InvitationSettings | None = None) -> FastAPI:
-    settings = settings or InvitationSettings()
-    runtime = ServiceRuntime(
-        settings,
+    return build_service(
+        settings or InvitationSettings(),
+        title="Onboarding: invitation",
         migrations=MIGRATIONS,
         emits=[InvitationIssued, InvitationAccepted, InvitationRevoked],
-    )
-    deps = bootstrap(runtime, settings)
-    return runtime.create_app(
-        title="Onboarding: invitation",
+        bootstrap=bootstrap,
         routers=[router],
-        dependencies=deps,
-        subscriptions=subscriptions(deps),
+        subscriptions=subscriptions,
     )
 
 
 def main() -> None:
     serve(create_app)
-
-
-if __name__ == "__main__":
-    main()

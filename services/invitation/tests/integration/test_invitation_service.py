@@ -41,7 +41,7 @@ from onboarding_contracts.internal.invitations import (
     REDEEM_PATH,
     TOKEN_HEADER,
 )
-from onboarding_devtools.testing import eventually, query, read_topic, running
+from onboarding_devtools.testing import eventually, first_event, query, read_topic, running
 from onboarding_kit.kafka import TopicNames
 from onboarding_kit.sealing import Sealer, new_key
 
@@ -98,20 +98,12 @@ class Service:
     async def issued_for(self, enrolment_id: str) -> tuple[InvitationIssued, ConsumerRecord]:
         """The InvitationIssued of this enrolment, and the Kafka record it came in."""
 
-        def mine(r: ConsumerRecord) -> bool:
-            document = json.loads(r.value)
-            return (
-                document["type"] == InvitationIssued.event_type
-                and document["data"]["enrolment_id"] == enrolment_id
-            )
-
-        records = await read_topic(
-            self.kafka, [self.invitation_topic], until=lambda rs: any(mine(r) for r in rs)
+        return await first_event(
+            self.kafka,
+            self.invitation_topic,
+            InvitationIssued,
+            where=lambda e: e.data.enrolment_id == enrolment_id,
         )
-        record = next(r for r in records if mine(r))
-        issued = parse_event(record.value)
-        assert isinstance(issued, InvitationIssued)
-        return issued, record
 
     def token_of(self, issued: InvitationIssued) -> str:
         link = self.sealer.unseal(issued.data.sealed_link, context=link_context_of(issued))

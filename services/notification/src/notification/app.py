@@ -4,7 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from onboarding_contracts import NotificationFailed, NotificationSent
-from onboarding_kit.runtime import ServiceRuntime, serve
+from onboarding_kit.runtime import build_service, serve
 
 from notification.bootstrap import bootstrap
 from notification.consumers import subscriptions
@@ -14,20 +14,15 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def create_app(settings: NotificationSettings | None = None) -> FastAPI:
-    s = settings or NotificationSettings()
-    runtime = ServiceRuntime(s, migrations=MIGRATIONS, emits=[NotificationSent, NotificationFailed])
-    deps = bootstrap(runtime, s)
-    return runtime.create_app(
+    return build_service(
+        settings or NotificationSettings(),
         title="Onboarding: notification",
-        routers=[],
-        dependencies=deps,
-        subscriptions=subscriptions(deps),
+        migrations=MIGRATIONS,
+        emits=[NotificationSent, NotificationFailed],
+        bootstrap=bootstrap,
+        subscriptions=subscriptions,
     )
 
 
 def main() -> None:
     serve(create_app)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,10 +1,11 @@
 """Wiring of the registration service."""
 
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
 from onboarding_contracts import AccountActivated, RegistrationCompleted
-from onboarding_kit.runtime import ServiceRuntime, serve
+from onboarding_kit.runtime import build_service, serve
 
 from registration.api import router
 from registration.bootstrap import bootstrap
@@ -20,19 +21,16 @@ def create_app(
 ) -> FastAPI:
     """The service; `invitations` replaces the HTTP client of the invitation service (the
     caller closes it)."""
-    s = settings or RegistrationSettings()
-    runtime = ServiceRuntime(
-        s, migrations=MIGRATIONS, emits=[RegistrationCompleted, AccountActivated]
-    )
-    deps = bootstrap(runtime, s, invitations=invitations)
-    return runtime.create_app(
-        title="Onboarding: registration", routers=[router], dependencies=deps, jobs=jobs(deps)
+    return build_service(
+        settings or RegistrationSettings(),
+        title="Onboarding: registration",
+        migrations=MIGRATIONS,
+        emits=[RegistrationCompleted, AccountActivated],
+        bootstrap=partial(bootstrap, invitations=invitations),
+        routers=[router],
+        jobs=jobs,
     )
 
 
 def main() -> None:
     serve(create_app)
-
-
-if __name__ == "__main__":
-    main()

@@ -4,7 +4,6 @@ over HTTP through an ASGI transport), both over a real PostgreSQL and a real Kaf
 Invitation links come the real way: an EnrolmentCreated is published, the invitation service
 issues the link, and the test unseals it from the InvitationIssued event."""
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -27,7 +26,7 @@ from onboarding_contracts import (
     parse_event,
 )
 from onboarding_contracts.events import EnrolmentCreatedData, link_context_of
-from onboarding_devtools.testing import eventually, query, read_topic, running
+from onboarding_devtools.testing import eventually, first_event, query, read_topic, running
 from onboarding_kit.kafka import TopicNames
 from onboarding_kit.sealing import Sealer, new_key
 from registration.app import create_app as create_registration_app
@@ -83,20 +82,12 @@ class Stack:
             self.topics.name(Topic.ENROLMENT), value=event.to_json(), key=enrolment_id.encode()
         )
 
-        def mine(r: ConsumerRecord) -> bool:
-            document = json.loads(r.value)
-            return (
-                document["type"] == InvitationIssued.event_type
-                and document["data"]["enrolment_id"] == enrolment_id
-            )
-
-        records = await read_topic(
+        issued, _ = await first_event(
             self.kafka,
-            [self.topics.name(Topic.INVITATION)],
-            until=lambda rs: any(mine(r) for r in rs),
+            self.topics.name(Topic.INVITATION),
+            InvitationIssued,
+            where=lambda e: e.data.enrolment_id == enrolment_id,
         )
-        issued = parse_event(next(r for r in records if mine(r)).value)
-        assert isinstance(issued, InvitationIssued)
         link = self.sealer.unseal(issued.data.sealed_link, context=link_context_of(issued))
         [token] = parse_qs(urlsplit(link).query)["token"]
         return Invited(event, issued.data.invitation_id, token)

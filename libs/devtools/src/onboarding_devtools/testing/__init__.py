@@ -4,12 +4,13 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from fastapi import FastAPI
+from onboarding_contracts import Envelope, parse_event
 from onboarding_kit.runtime import ServiceRuntime
 
 
@@ -56,6 +57,38 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+Event = TypeVar("Event", bound=Envelope)
+
+
+async def first_event(
+    bootstrap_servers: str,
+    topic: str,
+    kind: type[Event],
+    *,
+    where: Callable[[Event], bool],
+    timeout_s: float = 30,
+) -> tuple[Event, ConsumerRecord[bytes, bytes]]:
+    """The first event of this kind on `topic` for which `where` holds, and its record."""
+
+    def match(record: ConsumerRecord[bytes, bytes]) -> Event | None:
+        document = json.loads(record.value or b"{}")
+        if document.get("type") != kind.event_type:
+            return None
+        event = parse_event(record.value or b"")
+        return event if isinstance(event, kind) and where(event) else None
+
+    records = await read_topic(
+        bootstrap_servers,
+        [topic],
+        until=lambda rs: any(match(r) for r in rs),
+        timeout_s=timeout_s,
+    )
+    record = next(r for r in records if match(r))
+    found = match(record)
+    assert found is not None
+    return found, record
 
 
 def event_types(records: list[ConsumerRecord[bytes, bytes]]) -> list[str]:

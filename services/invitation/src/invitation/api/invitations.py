@@ -24,16 +24,7 @@ REFUSALS = problems(401, 404, 410)
 
 
 def link_details(invitation: Invitation) -> LinkDetails:
-    return LinkDetails(
-        invitation_id=invitation.id,
-        tenant_id=invitation.tenant_id,
-        enrolment_id=invitation.enrolment_id,
-        email=invitation.email,
-        name=invitation.name,
-        course=invitation.course,
-        expires_at=invitation.expires_at,
-        correlation_id=invitation.correlation_id,
-    )
+    return LinkDetails.model_validate(invitation, from_attributes=True)
 
 
 @router.post(INSPECT_PATH, responses=REFUSALS)

@@ -23,6 +23,10 @@ class Invitation:
     expires_at: datetime
     correlation_id: str
 
+    @property
+    def invitation_id(self) -> str:
+        return self.id
+
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> "Invitation":
         return cls(**{**{f: row[f] for f in FIELDS}, "status": InvitationStatus(row["status"])})

@@ -130,15 +130,7 @@ def _events(
     origin = Origin(SOURCE, link.tenant_id, link.correlation_id)
     completed = RegistrationCompleted.new(
         origin,
-        RegistrationCompletedData(
-            account_id=account_id,
-            invitation_id=link.invitation_id,
-            enrolment_id=link.enrolment_id,
-            email=link.email,
-            username=sign_up.username,
-            first_name=sign_up.first_name,
-            last_name=sign_up.last_name,
-        ),
+        RegistrationCompletedData.from_fields(link, sign_up, account_id=account_id),
     )
     # No tenant requires admin approval yet, so the account is active at once.
     activated = AccountActivated.new(
