@@ -27,7 +27,12 @@ SERVICES = ("enrolment", "invitation", "notification", "registration")
 DEFAULT_PORTS = {"enrolment": 8001, "invitation": 8002, "notification": 8003, "registration": 8004}
 LINK_KEY_HOLDERS = ("invitation", "notification")
 INTERNAL_TOKEN_HOLDERS = ("invitation", "registration")
-SECRET_VARIABLES = ("INVITATION_LINK_KEY", "INTERNAL_API_TOKEN", "ONBOARDING_API_KEY")
+SECRET_VARIABLES = (
+    "INVITATION_LINK_KEY",
+    "INTERNAL_API_TOKEN",
+    "ONBOARDING_API_KEY",
+    "OPS_API_TOKEN",
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class StackConfig:
     kafka_bootstrap_servers: str
     invitation_link_key: str
     internal_api_token: str
+    ops_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     smtp_port: int = 2525
     topic_prefix: str = ""
@@ -60,6 +66,7 @@ class StackConfig:
             "KAFKA_TOPIC_PREFIX": self.topic_prefix,
             "HTTP_PORT": str(self.ports[service]),
             "LOG_LEVEL": self.log_level,
+            "OPS_API_TOKEN": self.ops_api_token,  # the operations API, in every service
         }
         if service in LINK_KEY_HOLDERS:
             env["INVITATION_LINK_KEY"] = self.invitation_link_key
@@ -79,6 +86,7 @@ def new_secrets() -> dict[str, str]:
         "INVITATION_LINK_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "INTERNAL_API_TOKEN": secrets.token_urlsafe(32),
         "ONBOARDING_API_KEY": f"onb_{secrets.token_urlsafe(32)}",
+        "OPS_API_TOKEN": secrets.token_urlsafe(32),
     }
 
 
@@ -175,6 +183,8 @@ def _write_env(path: Path, values: dict[str, str]) -> None:
 def up(run_dir: Path, pg_server_url: str, kafka: str) -> None:
     secrets_file = run_dir / "secrets.env"
     stored = _read_env(secrets_file) or new_secrets()
+    # A secrets file from before the operations API gets its token now.
+    stored.setdefault("OPS_API_TOKEN", secrets.token_urlsafe(32))
     _write_env(secrets_file, stored)
     base = pg_server_url.rstrip("/")
     config = StackConfig(
@@ -183,6 +193,7 @@ def up(run_dir: Path, pg_server_url: str, kafka: str) -> None:
         kafka_bootstrap_servers=kafka,
         invitation_link_key=stored["INVITATION_LINK_KEY"],
         internal_api_token=stored["INTERNAL_API_TOKEN"],
+        ops_api_token=stored["OPS_API_TOKEN"],
     )
     down(run_dir)
     busy = [port for port in (*config.ports.values(), config.smtp_port) if _port_in_use(port)]
@@ -224,6 +235,7 @@ def up(run_dir: Path, pg_server_url: str, kafka: str) -> None:
             "NOTIFICATION_URL": config.url("notification"),
             "REGISTRATION_URL": config.url("registration"),
             "ONBOARDING_API_KEY": stored["ONBOARDING_API_KEY"],
+            "OPS_API_TOKEN": config.ops_api_token,
             "MAIL_DIR": str(config.mail_dir),
         },
     )

@@ -19,6 +19,7 @@ after a pause that grows while the outage lasts, and nothing is dead-lettered fo
 """
 
 import asyncio
+import dataclasses
 import itertools
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -170,11 +171,30 @@ class EventConsumer(Generic[Tx]):
         self.stats.duplicates += duplicates
         self.stats.ignored += ignored
 
-    async def _apply_with_retries(self, item: _Decoded) -> None:
+    async def replay(self, parked: ConsumerRecord[bytes, bytes]) -> bool:
+        """Apply a record this consumer parked on a dead-letter topic again, as if it had
+        just arrived from its original topic: True when it went through, False when it
+        failed again (and was parked again). Raises ValueError for a record that cannot be
+        decoded."""
+        headers = dict(parked.headers)
+        record = dataclasses.replace(
+            parked,
+            topic=headers.get("dlt.original.topic", b"").decode(),
+            partition=int(headers.get("dlt.original.partition", b"-1")),
+            offset=int(headers.get("dlt.original.offset", b"-1")),
+            headers=[(k, v) for k, v in parked.headers if not k.startswith("dlt.")],
+        )
+        item = self._decode(record)
+        if item.event is None:
+            raise ValueError(f"the parked record cannot be decoded: {item.error}")
+        return await self._apply_with_retries(item)
+
+    async def _apply_with_retries(self, item: _Decoded) -> bool:
+        """True when the event was applied, False when it was parked."""
         for attempt in range(1, self.max_attempts + 1):
             try:
                 await self._apply([item])
-                return
+                return True
             except Exception as error:
                 failure = classify(error)
                 if failure is Failure.OUTAGE:
@@ -182,9 +202,10 @@ class EventConsumer(Generic[Tx]):
                     raise
                 if attempt == self.max_attempts:
                     await self._dead_letter(item.record, error, attempts=attempt)
-                    return
+                    return False
                 base = self.slow_backoff_s if failure is Failure.SLOW else self.retry_backoff_s
                 await asyncio.sleep(base * 2 ** (attempt - 1))
+        return False
 
     async def _pause_for_outage(self) -> None:
         """The batch will be rewound and fetched again: wait first rather than spin, longer

@@ -26,10 +26,13 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from onboarding_contracts import Envelope, topic_of
 
+from onboarding_kit.clock import utcnow
 from onboarding_kit.consumer import EventConsumer, Subscriptions
 from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
+from onboarding_kit.dead_letters import DeadLetters
 from onboarding_kit.kafka import TopicNames, ensure_topics, new_producer
 from onboarding_kit.logs import configure_logging
+from onboarding_kit.ops import ops_router
 from onboarding_kit.outbox import OutboxRelay
 from onboarding_kit.problems import install_problems
 from onboarding_kit.scheduler import PeriodicJob, Scheduler, prune_inbox
@@ -73,6 +76,15 @@ class ServiceRuntime:
         self._relay_task: asyncio.Task[None] | None = None
         self.scheduler: Scheduler | None = None
         self._scheduler_task: asyncio.Task[None] | None = None
+
+    @property
+    def dead_letters(self) -> DeadLetters:
+        return DeadLetters(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            topics=self.topics,
+            consumer=self.settings.service_name,
+            pool=self.pool,
+        )
 
     def unit_of_work(self, transaction: Callable[[asyncpg.Connection], Tx]) -> UnitOfWork[Tx]:
         """Transactions of this type over this service's pool (once it has started)."""
@@ -232,6 +244,14 @@ class ServiceRuntime:
         app = FastAPI(title=title, lifespan=lifespan, **kwargs)
         install_problems(app)
         app.include_router(self.health_routes())
+        app.include_router(
+            ops_router(
+                token=self.settings.ops_api_token,
+                dead_letters=lambda: self.dead_letters,
+                consumer=lambda: self.consumer,
+                clock=utcnow,
+            )
+        )
         for router in routers:
             app.include_router(router)
         app.state.runtime = self

@@ -26,6 +26,11 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(default=500, ge=1)
     consumer_max_attempts: int = Field(default=5, ge=1)
     db_pool_size: int = Field(default=10, ge=2)
+    ops_api_token: str | None = Field(
+        default=None,
+        min_length=16,
+        description="Guards the operations API (dead letters); without it that API is off",
+    )
     inbox_retention_hours: float = Field(
         default=8 * 24,
         gt=0,

@@ -9,8 +9,6 @@ from faststream.kafka import KafkaBroker
 from onboarding_contracts import Topic
 from onboarding_devtools.testing import eventually, read_topic
 from onboarding_kit.consumer import EventConsumer, Subscriptions
-from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
-from onboarding_kit.kafka import TopicNames, ensure_topics
 from onboarding_kit.uow import Transaction
 
 from .test_kit_outbox import enrolment_created
@@ -18,23 +16,6 @@ from .test_kit_outbox import enrolment_created
 pytestmark = pytest.mark.integration
 
 CRASHING_CONSUMER = Path(__file__).with_name("crashing_consumer.py")
-
-
-@pytest.fixture
-async def pool(database: str):
-    pool = await create_pool(database, size=4)
-    async with pool.acquire() as conn:
-        await apply_migrations(conn, [("kit", KIT_MIGRATIONS)])
-        await conn.execute("CREATE TABLE effects (event_id text NOT NULL)")
-    yield pool
-    await pool.close()
-
-
-@pytest.fixture
-async def topics(kafka: str, topic_prefix: str) -> TopicNames:
-    names = TopicNames(topic_prefix)
-    await ensure_topics(kafka, names.all(), partitions=2)
-    return names
 
 
 async def record_effect(tx: Transaction, event) -> None:

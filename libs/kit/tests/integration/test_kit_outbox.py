@@ -66,6 +66,7 @@ async def test_migrations_apply_once(database: str) -> None:
         "kit/0001_outbox_inbox.sql",
         "kit/0002_drop_outbox_key_index.sql",
         "kit/0003_outbox_dead.sql",
+        "kit/0004_dead_letter_replays.sql",
     ]
     assert again == []
 
