@@ -27,6 +27,14 @@ class InvalidCsv(Problem):
     title = "Unreadable file"
 
 
+class FileTooLarge(Problem):
+    """An upload over the service's limits (bytes or rows): refused whole, nothing of it
+    is stored."""
+
+    status = 413
+    title = "File too large"
+
+
 class UnsupportedMediaType(Problem):
     status = 415
     title = "Unsupported media type"

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from onboarding_kit.settings import ServiceSettings
+from pydantic import Field
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -10,3 +11,19 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 class EnrolmentSettings(ServiceSettings):
     service_name: str = "enrolment"
     http_port: int = 8001
+    import_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1,
+        description="The largest file `POST /v1/imports` and `POST /v1/enrolments:batch` take",
+    )
+    import_max_rows: int = Field(
+        default=200_000, ge=1, description="The most rows one import or manual batch may have"
+    )
+    export_page_size: int = Field(
+        default=2000,
+        ge=1,
+        description="Rows an export reads per query (each in its own short transaction)",
+    )
+    export_statement_timeout_ms: int = Field(
+        default=10_000, ge=1, description="How long one page of an export may take to read"
+    )

@@ -2,12 +2,14 @@
 each have the courses `ielts` and `toefl`."""
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 from enrolment.app import create_app
 from enrolment.settings import EnrolmentSettings
 from enrolment.tenants import ensure_tenant
+from fastapi import FastAPI
 from onboarding_devtools.testing import running
 from onboarding_kit.kafka import TopicNames
 
@@ -15,14 +17,30 @@ from .helpers import KEY, OTHER_KEY
 
 
 @pytest.fixture
-async def client(database: str, kafka: str, topic_prefix: str) -> AsyncIterator[httpx.AsyncClient]:
-    await ensure_tenant(database, "acme", KEY)
-    await ensure_tenant(database, "globex", OTHER_KEY)
-    app = create_app(
+def settings_overrides() -> dict[str, Any]:
+    """Settings of the service under test other than its defaults: a module overrides this
+    fixture to run with, say, small limits."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    database: str, kafka: str, topic_prefix: str, settings_overrides: dict[str, Any]
+) -> FastAPI:
+    return create_app(
         EnrolmentSettings(
-            database_url=database, kafka_bootstrap_servers=kafka, kafka_topic_prefix=topic_prefix
+            database_url=database,
+            kafka_bootstrap_servers=kafka,
+            kafka_topic_prefix=topic_prefix,
+            **settings_overrides,
         )
     )
+
+
+@pytest.fixture
+async def client(app: FastAPI, database: str) -> AsyncIterator[httpx.AsyncClient]:
+    await ensure_tenant(database, "acme", KEY)
+    await ensure_tenant(database, "globex", OTHER_KEY)
     async with running(app) as client:
         for key in (OTHER_KEY, KEY):
             client.headers["Authorization"] = f"Bearer {key}"

@@ -218,6 +218,20 @@ async def test_errors_are_sorted_by_line_across_batches() -> None:
     assert [e.line for e in result.errors] == [2, 3]
 
 
+@pytest.mark.parametrize("batch_size", [7, 1000])
+async def test_the_summary_holds_the_first_page_of_errors_and_the_store_all(
+    batch_size: int,
+) -> None:
+    db = FakeDatabase()
+    db.enrol_already("old@example.org")
+    text = "email,id,name\n" + "".join(f"bad-{n},{n},B\n" for n in range(250))
+    result = await run_import(db, parse(text + "old@example.org,x,Old\n"), batch_size=batch_size)
+    assert [e.line for e in result.errors] == list(range(2, 102))
+    assert result.next_errors_after == 101
+    assert (result.total_rows, result.failed) == (251, 251)
+    assert sorted(e.line for e in db.imports[result.id].errors) == list(range(2, 253))
+
+
 async def test_all_rows_bad_is_failed() -> None:
     db = FakeDatabase()
     result = await run_import(db, parse("email,id,name\nbad,1,A\nalso-bad,2,B\n"))

@@ -63,10 +63,17 @@ async def export_enrolments(
 
     async def lines() -> AsyncIterator[str]:
         yield csv_lines([EXPORT_COLUMNS])
-        # A client gone mid-download ends the transaction at once, not when collected.
-        async with aclosing(queries.export_enrolments(deps.uow, tenant_id, selection)) as batches:
-            async for batch in batches:
-                yield csv_lines([getattr(e, column) for column in EXPORT_COLUMNS] for e in batch)
+        pages = queries.export_enrolments(
+            deps.uow,
+            tenant_id,
+            selection,
+            deps.settings.export_page_size,
+            deps.settings.export_statement_timeout_ms,
+        )
+        # A client gone mid-download stops the reading at once, not when collected.
+        async with aclosing(pages):
+            async for page in pages:
+                yield csv_lines([getattr(e, column) for column in EXPORT_COLUMNS] for e in page)
 
     return csv_download(lines(), "enrolments.csv")
 

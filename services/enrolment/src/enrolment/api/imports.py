@@ -1,17 +1,24 @@
 """Routes of imports: a CSV upload, a manual batch, an import's report and bad rows."""
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from onboarding_kit.problems import problems
 
 from enrolment.api.deps import CurrentCaller, Deps, EntityId, Into, TenantId
-from enrolment.api.files import CSV_UPLOAD_BODY, TEXT_BODY, csv_download, spooled_upload, text_lines
+from enrolment.api.files import CSV_UPLOAD_BODY, TEXT_BODY, csv_download, spooled_upload, text_of
 from enrolment.api.schemas import ImportOut
 from enrolment.bootstrap import EnrolmentDependencies
-from enrolment.domain.csv_rows import REQUIRED_COLUMNS, read_csv
+from enrolment.domain.csv_rows import (
+    ERRORS_PAGE,
+    MAX_ERRORS_PAGE,
+    REQUIRED_COLUMNS,
+    check_row_count,
+    read_csv,
+)
 from enrolment.domain.exports import IMPORT_ERROR_COLUMNS, csv_lines
 from enrolment.use_cases import imports
 from enrolment.use_cases.caller import Caller
@@ -20,7 +27,7 @@ from enrolment.use_cases.imports import ImportInto
 router = APIRouter()
 
 # An upload answers with the import's report, or refuses the file as a whole.
-IMPORT_ANSWERS: dict[str, Any] = {"status_code": 201, "responses": problems(401, 415, 422)}
+IMPORT_ANSWERS: dict[str, Any] = {"status_code": 201, "responses": problems(401, 413, 415, 422)}
 
 TEMPLATE = (
     "email,id,name\nada@example.org,S-001,Ada Lovelace\ngrace@example.org,S-002,Grace Hopper\n"
@@ -34,10 +41,17 @@ async def _import(
     into: ImportInto,
     header: Sequence[str] | None,
 ) -> ImportOut:
-    """The people of the uploaded file enrolled; `header` for a file without one."""
-    with await spooled_upload(request) as spool:
-        rows = read_csv(text_lines(spool), header)  # a file-level error is raised here
-        summary = await imports.import_people(deps.uow, deps.clock, deps.new_id, caller, into, rows)
+    """The people of the uploaded file enrolled; `header` for a file without one. A file
+    over the limits (bytes, rows) is refused whole, before any of it is stored."""
+    limits = deps.settings
+    with await spooled_upload(request, limits.import_max_bytes) as spool:
+        with text_of(spool) as text:
+            check_row_count(text, header, limits.import_max_rows)
+        with text_of(spool) as text:
+            rows = read_csv(text, header)  # a file-level error is raised here
+            summary = await imports.import_people(
+                deps.uow, deps.clock, deps.new_id, caller, into, rows
+            )
     return ImportOut.model_validate(summary)
 
 
@@ -59,13 +73,34 @@ async def import_csv(request: Request, deps: Deps, caller: CurrentCaller, into: 
     naming `email,id,name` in any order, optionally `role,cohort,phone,channel`.
 
     Good rows are enrolled even when others are bad; each bad row is reported with its line
-    number, column and reason. The file is read as a stream, never held whole in memory."""
+    number, column and reason (the first page of them here; see `GET /v1/imports/{id}`).
+    The file is read as a stream, never held whole in memory. A file over the service's
+    limits (by default 64 MiB, 200,000 rows) is refused whole (413): split it."""
     return await _import(request, deps, caller, into, header=None)
 
 
+# The lines an import's report can name (PostgreSQL's integer).
+_MAX_LINE = 2**31 - 1
+
+
 @router.get("/imports/{import_id}", responses=problems(401, 404))
-async def get_import(import_id: EntityId, deps: Deps, tenant_id: TenantId) -> ImportOut:
-    summary = await imports.import_summary(deps.uow, tenant_id, import_id)
+async def get_import(
+    import_id: EntityId,
+    deps: Deps,
+    tenant_id: TenantId,
+    errors_limit: Annotated[
+        int, Query(ge=1, le=MAX_ERRORS_PAGE, description="The most errors to answer with")
+    ] = ERRORS_PAGE,
+    errors_after: Annotated[
+        int,
+        Query(ge=0, le=_MAX_LINE, description="Errors after this line: `next_errors_after`"),
+    ] = 0,
+) -> ImportOut:
+    """An import's progress and totals, with a page of its bad rows in line order; walk
+    them with `errors_after`, or download them all as `errors.csv`."""
+    summary = await imports.import_summary(
+        deps.uow, tenant_id, import_id, errors_after, errors_limit
+    )
     return ImportOut.model_validate(summary)
 
 
@@ -76,8 +111,12 @@ async def get_import(import_id: EntityId, deps: Deps, tenant_id: TenantId) -> Im
 )
 async def import_errors(import_id: EntityId, deps: Deps, tenant_id: TenantId) -> StreamingResponse:
     """The bad rows of an import with their line, column and reason, to fix and upload again."""
-    summary = await imports.import_summary(deps.uow, tenant_id, import_id)
-    rows = [(e.line, e.field, e.reason, e.raw) for e in summary.errors]
-    return csv_download(
-        [csv_lines([IMPORT_ERROR_COLUMNS, *rows])], f"import-{import_id}-errors.csv"
-    )
+    pages = await imports.import_errors(deps.uow, tenant_id, import_id)
+
+    async def lines() -> AsyncIterator[str]:
+        yield csv_lines([IMPORT_ERROR_COLUMNS])
+        async with aclosing(pages):
+            async for page in pages:
+                yield csv_lines((e.line, e.field, e.reason, e.raw) for e in page)
+
+    return csv_download(lines(), f"import-{import_id}-errors.csv")

@@ -216,7 +216,11 @@ class ImportOut(Out):
     total_rows: int
     enrolled: int
     failed: int
-    errors: list[RowErrorOut]
+    errors: list[RowErrorOut] = Field(description="A page of the bad rows, in line order")
+    next_errors_after: int | None = Field(
+        default=None,
+        description="Pass as `errors_after` for the next page of errors; null on the last",
+    )
 
 
 class FunnelOut(Out):

@@ -1,16 +1,18 @@
 """Reading people from an enrolment CSV: each row valid, or with the reason it is not."""
 
-import csv
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
+from enrolment.domain.csv_records import TextSource, Unreadable, is_blank, records
 from enrolment.domain.people import Person, validate_person
 from enrolment.domain.text import printable
-from enrolment.errors import InvalidCsv, InvalidEnrolment
+from enrolment.errors import FileTooLarge, InvalidCsv, InvalidEnrolment
 
 REQUIRED_COLUMNS = ("email", "id", "name")
 OPTIONAL_COLUMNS = ("role", "cohort", "phone", "channel")
+# Errors an import's report shows at once, and at most on one page.
+ERRORS_PAGE = 100
+MAX_ERRORS_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -33,53 +35,82 @@ class Row:
         return Row(self.line, replace(self.person, cohort=cohort))
 
 
-def read_csv(lines: Iterable[str], header: Sequence[str] | None = None) -> Iterator[Row | RowError]:
+def read_csv(
+    source: TextSource | Iterable[str], header: Sequence[str] | None = None
+) -> Iterator[Row | RowError]:
     """Rows of an enrolment CSV, in order, each valid or with the reason it is not.
 
     The header names the columns (order free; `email,id,name` required). It is read at
     once, so a file that cannot be read at all raises `InvalidCsv` here, before any row.
     Line numbers are those a spreadsheet shows: the header is line 1. A person twice in one
-    file is reported on the second occurrence. Works on a stream: one line in memory at a
-    time.
+    file is reported on the second occurrence. Works on a stream: one record (of at most
+    `MAX_RECORD_CHARS`) in memory at a time.
 
     With `header` given (manual entry: lines of `email,id,name`), there is no header row
     and the first line is line 1.
     """
-    reader = csv.reader(_strip_bom(lines))
+    found = records(source)  # the header, when there is one, is line 1
     if header is None:
-        try:
-            columns = [column.strip().lower() for column in next(reader)]
-        except StopIteration:
-            raise InvalidCsv("the file is empty: expected a header row email,id,name") from None
-        except csv.Error as error:
-            raise InvalidCsv(f"the header row cannot be read: {error}") from error
-        first_line = 2
+        first = next(found, None)
+        if first is None:
+            raise InvalidCsv("the file is empty: expected a header row email,id,name")
+        if isinstance(first, Unreadable):
+            raise InvalidCsv(f"the header row cannot be read: {first.problem}")
+        columns = [column.strip().lower() for column in first[1]]
     else:
-        columns, first_line = list(header), 1
+        columns = list(header)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise InvalidCsv(
             f"missing column(s) {', '.join(missing)}: the header must name email, id and name"
         )
-    return _rows(reader, columns, first_line)
+    return _rows(found, columns)
 
 
-def _rows(reader: Any, columns: list[str], first_line: int) -> Iterator[Row | RowError]:
+def check_row_count(
+    source: TextSource | Iterable[str], header: Sequence[str] | None, max_rows: int
+) -> None:
+    """Refuse a file of more than `max_rows` rows (blank lines are not rows) before any of
+    it is imported: a first, quick pass over a file that is then read again for real."""
+    found = records(source)
+    if header is None:
+        next(found, None)
+    rows = 0
+    for record in found:
+        if isinstance(record, Unreadable) or not is_blank(record[1]):
+            rows += 1
+            if rows > max_rows:
+                raise FileTooLarge(
+                    f"the file has more than {max_rows} rows: split it into files of at most "
+                    f"{max_rows} rows"
+                )
+
+
+def errors_page(errors: Sequence[RowError], limit: int) -> tuple[tuple[RowError, ...], int | None]:
+    """The first `limit` of `errors` (in line order, read one beyond the page to know whether
+    more follow), and the line to continue after: None when none follow."""
+    shown = tuple(errors[:limit])
+    return shown, (shown[-1].line if len(errors) > limit and shown else None)
+
+
+def _rows(
+    found: Iterator[tuple[int, list[str]] | Unreadable], columns: list[str]
+) -> Iterator[Row | RowError]:
     index = {
         name: columns.index(name)
         for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
         if name in columns
     }
     seen: dict[str, int] = {}
-    # Rows are numbered as a spreadsheet shows them (header = 1), so a quoted value spanning
-    # several physical lines still counts as one row.
-    for line, values in _records(reader, first_line):
-        if isinstance(values, str):
-            yield RowError(line, None, values, "")
-            return
-        raw = printable(",".join(values))  # stored and shown as the row's text
-        if not any(v.strip() for v in values):
+    for record in found:
+        if isinstance(record, Unreadable):
+            shown = printable(record.start) + ("\u2026" if record.start else "")
+            yield RowError(record.line, None, record.reason, shown)
+            continue
+        line, values = record
+        if is_blank(values):
             continue  # blank lines are not rows
+        raw = printable(",".join(values))  # stored and shown as the row's text
         if len(values) > len(columns):
             yield RowError(line, None, f"{len(values)} values for {len(columns)} columns", raw)
             continue
@@ -104,23 +135,3 @@ def _rows(reader: Any, columns: list[str], first_line: int) -> Iterator[Row | Ro
             continue
         seen[person.email] = line
         yield Row(line, person)
-
-
-def _records(reader: Any, first_line: int) -> Iterator[tuple[int, list[str] | str]]:
-    """(line, values) of each record; a record the csv module cannot read (an unclosed quote
-    swallowing the rest of the file, say) ends the file with (line, the reason)."""
-    line = first_line - 1
-    try:
-        for line, values in enumerate(reader, start=first_line):
-            yield line, values
-    except csv.Error as error:
-        yield line + 1, f"the file cannot be read from this line on: {error}"
-
-
-def _strip_bom(lines: Iterable[str]) -> Iterator[str]:
-    first = True
-    for line in lines:
-        if first:
-            line = line.removeprefix("\ufeff")
-            first = False
-        yield line

@@ -22,3 +22,10 @@ class EnrolmentTransaction(Transaction):
         self.enrolments = EnrolmentRows(conn)
         self.imports = ImportRows(conn)
         self.accounts = AccountRows(conn)
+
+    async def limit_statement_time(self, milliseconds: int) -> None:
+        """Cancel any later statement of this transaction that runs longer (a local
+        setting: the pooled connection has its default again once this ends)."""
+        await self.conn.execute(
+            "SELECT set_config('statement_timeout', $1, true)", f"{int(milliseconds)}ms"
+        )

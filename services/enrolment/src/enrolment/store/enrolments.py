@@ -1,6 +1,6 @@
 """Enrolments: who is enrolled into which course, and how far each person got."""
 
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -151,36 +151,22 @@ class EnrolmentRows(Rows):
     async def page(
         self, tenant_id: str, selection: Selection, after: tuple[datetime, str] | None, limit: int
     ) -> list[Enrolment]:
-        """Up to `limit` of the selection in creation order, after the place `after`."""
-        where, values = _where(selection, first_parameter=4)
+        """Up to `limit` of the selection in creation order, after the place `after` (on the
+        index of (tenant_id, created_at, id): a page costs the same wherever it starts)."""
+        keyset, place = "", []
+        if after is not None:
+            keyset, place = " AND (created_at, id) > ($2::timestamptz, $3::text)", list(after)
+        where, values = _where(selection, first_parameter=2 + len(place))
         rows = await self.conn.fetch(
             f"""SELECT {_COLUMNS} FROM enrolments
-                WHERE tenant_id = $1
-                  AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::text))
-                  {where}
+                WHERE tenant_id = $1{keyset}{where}
                 ORDER BY created_at, id
                 LIMIT {int(limit)}""",
             tenant_id,
-            after[0] if after else None,
-            after[1] if after else None,
+            *place,
             *values,
         )
         return [_enrolment(r) for r in rows]
-
-    async def export(
-        self, tenant_id: str, selection: Selection, batch: int = 2000
-    ) -> AsyncGenerator[list[Enrolment], None]:
-        """The whole selection in creation order, a batch at a time, without holding it in
-        memory (a server-side cursor: the transaction must stay open meanwhile)."""
-        where, values = _where(selection, first_parameter=2)
-        cursor = await self.conn.cursor(
-            f"SELECT {_COLUMNS} FROM enrolments WHERE tenant_id = $1{where} "
-            "ORDER BY created_at, id",
-            tenant_id,
-            *values,
-        )
-        while rows := await cursor.fetch(batch):
-            yield [_enrolment(r) for r in rows]
 
     async def invitable(self, tenant_id: str, selection: Selection) -> list[Enrolment]:
         """The selected enrolments an admin may invite now (`check_invitable`), locked;

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from enrolment.domain.csv_rows import RowError
+from enrolment.domain.csv_rows import RowError, errors_page
 from enrolment.domain.policy import InvitePolicy
 from enrolment.domain.statuses import ImportStatus
 from enrolment.store.rows import Rows
@@ -20,10 +20,13 @@ class ImportSummary:
     total_rows: int
     enrolled: int
     failed: int
-    errors: tuple[RowError, ...]  # in line order
+    errors: tuple[RowError, ...]  # a page of them, in line order
+    next_errors_after: int | None = None  # the line after which the next page starts
 
 
-_SUMMARY_COLUMNS = ", ".join(f.name for f in fields(ImportSummary) if f.name != "errors")
+_SUMMARY_COLUMNS = ", ".join(
+    f.name for f in fields(ImportSummary) if f.name not in ("errors", "next_errors_after")
+)
 ROW_ERROR_FIELDS = tuple(f.name for f in fields(RowError))
 
 
@@ -77,7 +80,11 @@ class ImportRows(Rows):
             at,
         )
 
-    async def summary(self, tenant_id: str, import_id: str) -> ImportSummary | None:
+    async def summary(
+        self, tenant_id: str, import_id: str, errors_after: int, errors_limit: int
+    ) -> ImportSummary | None:
+        """The import with a page of its errors: up to `errors_limit` after line
+        `errors_after`."""
         row = await self.conn.fetchrow(
             f"SELECT {_SUMMARY_COLUMNS} FROM imports WHERE tenant_id = $1 AND id = $2",
             tenant_id,
@@ -85,10 +92,8 @@ class ImportRows(Rows):
         )
         if row is None:
             return None
-        errors = await self.conn.fetch(
-            f"SELECT {', '.join(ROW_ERROR_FIELDS)} FROM import_errors WHERE import_id = $1 "
-            "ORDER BY line",
-            import_id,
+        errors, next_after = errors_page(
+            await self.errors(import_id, errors_after, errors_limit + 1), errors_limit
         )
         return ImportSummary(
             id=row["id"],
@@ -99,5 +104,23 @@ class ImportRows(Rows):
             total_rows=row["total_rows"],
             enrolled=row["enrolled"],
             failed=row["failed"],
-            errors=tuple(RowError(**{f: e[f] for f in ROW_ERROR_FIELDS}) for e in errors),
+            errors=errors,
+            next_errors_after=next_after,
         )
+
+    async def exists(self, tenant_id: str, import_id: str) -> bool:
+        found = await self.conn.fetchval(
+            "SELECT true FROM imports WHERE tenant_id = $1 AND id = $2", tenant_id, import_id
+        )
+        return found is True
+
+    async def errors(self, import_id: str, after_line: int, limit: int) -> list[RowError]:
+        """Up to `limit` of the import's bad rows after line `after_line`, in line order."""
+        rows = await self.conn.fetch(
+            f"SELECT {', '.join(ROW_ERROR_FIELDS)} FROM import_errors "
+            "WHERE import_id = $1 AND line > $2 ORDER BY line LIMIT $3",
+            import_id,
+            after_line,
+            limit,
+        )
+        return [RowError(**{f: e[f] for f in ROW_ERROR_FIELDS}) for e in rows]

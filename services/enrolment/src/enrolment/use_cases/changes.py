@@ -44,15 +44,7 @@ async def change_enrolment(
 def _invitation_requested(origin: Origin, enrolment: Enrolment) -> InvitationRequested:
     return InvitationRequested.new(
         origin,
-        InvitationRequestedData.model_construct(
-            enrolment_id=enrolment.id,
-            email=enrolment.email,
-            name=enrolment.name,
-            course=enrolment.course,
-            cohort=enrolment.cohort,
-            channel=enrolment.channel,
-            phone=enrolment.phone,
-        ),
+        InvitationRequestedData.from_fields(enrolment, enrolment_id=enrolment.id),
     )
 
 

@@ -102,13 +102,8 @@ def _events_of(origin: Origin, target: Target, enrolment: NewEnrolment) -> list[
         return [created]
     activated = EnrolmentActivated.new(
         origin.then(created),
-        EnrolmentActivatedData.model_construct(
-            enrolment_id=enrolment.id,
-            account_id=enrolment.account_id,
-            email=p.email,
-            course=target.course,
-            cohort=p.cohort,
-            role=p.role,
+        EnrolmentActivatedData.from_fields(
+            p, enrolment_id=enrolment.id, account_id=enrolment.account_id, course=target.course
         ),
     )
     return [created, activated]

@@ -2,7 +2,7 @@
 reported with its line and reason."""
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import AsyncGenerator, Iterable
 from dataclasses import dataclass, field
 
 from onboarding_contracts import Origin
@@ -11,7 +11,7 @@ from onboarding_kit.ids import IdFactory
 from onboarding_kit.uow import UnitOfWork
 
 from enrolment.domain.courses import CohortsOf
-from enrolment.domain.csv_rows import Row, RowError
+from enrolment.domain.csv_rows import ERRORS_PAGE, Row, RowError, errors_page
 from enrolment.domain.policy import InvitePolicy, resolve_policy
 from enrolment.domain.statuses import ImportStatus, import_status
 from enrolment.errors import ImportNotFound, InvalidEnrolment
@@ -24,6 +24,8 @@ from enrolment.use_cases.enrolling import Target, enrol_people
 # Rows per transaction: each batch commits with its events, so a large file neither holds
 # one huge transaction nor pays a commit per row.
 IMPORT_BATCH_SIZE = 5000
+# Bad rows per query of an errors download.
+ERRORS_DOWNLOAD_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -33,14 +35,6 @@ class ImportInto:
     course: str
     cohort: str | None = None  # for rows that name none
     invite: InvitePolicy | None = None  # overrides the tenant's policy
-
-
-@dataclass
-class _Tally:
-    total_rows: int = 0
-    enrolled: int = 0
-    failed: int = 0
-    errors: list[RowError] = field(default_factory=list)
 
 
 async def import_people(
@@ -54,7 +48,8 @@ async def import_people(
     batch_size: int = IMPORT_BATCH_SIZE,
 ) -> ImportSummary:
     """Enrol every good row, report every bad one with its line. Each batch of rows commits
-    with its events; a bad row never stops the good ones."""
+    with its events; a bad row never stops the good ones. The summary holds the first page
+    of errors (all of them are stored): a file of bad rows never fills the memory."""
     import_id = new_id()
     async with uow() as tx:
         cohorts = await cohorts_of_course(tx, caller.tenant_id, into.course)
@@ -80,6 +75,7 @@ async def import_people(
     status = import_status(run.enrolled, run.failed)
     async with uow() as tx:
         await tx.imports.finish(import_id, status, clock())
+    errors, next_errors_after = errors_page(run.first_errors, ERRORS_PAGE)
     return ImportSummary(
         id=import_id,
         course=into.course,
@@ -89,7 +85,8 @@ async def import_people(
         total_rows=run.total_rows,
         enrolled=run.enrolled,
         failed=run.failed,
-        errors=tuple(sorted(run.errors, key=lambda e: e.line)),
+        errors=errors,
+        next_errors_after=next_errors_after,
     )
 
 
@@ -106,7 +103,8 @@ class _ImportRun:
     total_rows: int = 0
     enrolled: int = 0
     failed: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    # The errors of the first page, and one more (to tell whether more follow).
+    first_errors: list[RowError] = field(default_factory=list)
 
     @property
     def import_id(self) -> str:
@@ -142,14 +140,52 @@ class _ImportRun:
         self.total_rows += len(batch)
         self.enrolled += len(inserted)
         self.failed += len(errors)
-        self.errors.extend(errors)
+        # Rows come in line order, so each batch's errors follow those of the one before.
+        wanted = ERRORS_PAGE + 1 - len(self.first_errors)
+        self.first_errors.extend(sorted(errors, key=lambda e: e.line)[: max(wanted, 0)])
 
 
 async def import_summary(
-    uow: UnitOfWork[EnrolmentTransaction], tenant_id: str, import_id: str
+    uow: UnitOfWork[EnrolmentTransaction],
+    tenant_id: str,
+    import_id: str,
+    errors_after: int = 0,
+    errors_limit: int = ERRORS_PAGE,
 ) -> ImportSummary:
+    """The import's report: its totals, and a page of its errors after line
+    `errors_after`."""
     async with uow() as tx:
-        found = await tx.imports.summary(tenant_id, import_id)
+        found = await tx.imports.summary(tenant_id, import_id, errors_after, errors_limit)
     if found is None:
         raise ImportNotFound()
     return found
+
+
+async def import_errors(
+    uow: UnitOfWork[EnrolmentTransaction],
+    tenant_id: str,
+    import_id: str,
+    page_size: int = ERRORS_DOWNLOAD_PAGE,
+) -> AsyncGenerator[list[RowError], None]:
+    """Every bad row of the tenant's import, in line order, a page at a time (each read in
+    its own short transaction: a slow reader holds no connection). The import is looked up
+    first, so that an unknown one is refused before anything is sent."""
+    async with uow() as tx:
+        if not await tx.imports.exists(tenant_id, import_id):
+            raise ImportNotFound()
+    return _error_pages(uow, import_id, page_size)
+
+
+async def _error_pages(
+    uow: UnitOfWork[EnrolmentTransaction], import_id: str, page_size: int
+) -> AsyncGenerator[list[RowError], None]:
+    after = 0
+    while True:
+        async with uow() as tx:
+            page = await tx.imports.errors(import_id, after, page_size)
+        if not page:
+            return
+        yield page
+        if len(page) < page_size:
+            return
+        after = page[-1].line

@@ -1,8 +1,8 @@
 """What a tenant reads about its enrolments: one, a page, an export, the funnel."""
 
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from dataclasses import dataclass
+from datetime import datetime
 
 from onboarding_kit.uow import UnitOfWork
 
@@ -55,14 +55,28 @@ async def list_enrolments(
 
 
 async def export_enrolments(
-    uow: UnitOfWork[EnrolmentTransaction], tenant_id: str, selection: Selection
+    uow: UnitOfWork[EnrolmentTransaction],
+    tenant_id: str,
+    selection: Selection,
+    page_size: int,
+    statement_timeout_ms: int,
 ) -> AsyncGenerator[list[Enrolment], None]:
-    """The whole selection, a batch at a time, from one snapshot of the table: the
-    transaction stays open while the caller streams it (close this iterator, e.g. with
-    `contextlib.aclosing`, to end it at once when the caller stops early)."""
-    async with uow() as tx, aclosing(tx.enrolments.export(tenant_id, selection)) as batches:
-        async for batch in batches:
-            yield batch
+    """The whole selection in creation order, a page at a time. Each page is one short
+    query in its own transaction, bounded by `statement_timeout_ms`, so a caller that
+    streams slowly holds no connection between pages (the pool is shared with the
+    subscribers and the relay). Not one snapshot: an enrolment changed during the export
+    shows as it was when its page was read."""
+    after: tuple[datetime, str] | None = None
+    while True:
+        async with uow() as tx:
+            await tx.limit_statement_time(statement_timeout_ms)
+            page = await tx.enrolments.page(tenant_id, selection, after, page_size)
+        if not page:
+            return
+        yield page
+        if len(page) < page_size:
+            return
+        after = (page[-1].created_at, page[-1].id)
 
 
 async def funnel(
