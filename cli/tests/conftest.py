@@ -5,7 +5,11 @@ advances one step on each poll, enrolments come back a page at a time behind a c
 are RFC 9457 problem details. Every JSON answer it gives is recorded and, when the test ends,
 parsed with the CLI's own models (`onboarding_cli.api_models`), so the double cannot drift
 from what the CLI reads; `test_cli_openapi_contract.py` holds those models, and the double's
-answers, to the real service's OpenAPI document."""
+answers, to the real service's OpenAPI document.
+
+A second double, of the operations API every service answers (`onboard dlq`), runs once per
+service, each with its own dead letters; its answers are held to `onboarding_cli.ops_models`
+the same way."""
 
 import csv
 import hashlib
@@ -15,18 +19,21 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 import pytest
 import uvicorn
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from onboarding_cli.api_models import PROBLEM_MEDIA_TYPE, ROUTES, Problem, SettingsBody
+from onboarding_cli.api_models import PROBLEM_MEDIA_TYPE, ROUTES, Problem, Route, SettingsBody
+from onboarding_cli.config import SERVICES, url_var
 from onboarding_cli.main import app as cli_app
+from onboarding_cli.ops_models import LETTER_ID_PATTERN, OPS_ROUTES, OPS_TOKEN_HEADER
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from typer.testing import CliRunner, Result
@@ -65,13 +72,46 @@ class Answer:
 
 
 @dataclass
-class FakeState:
+class Recorded:
+    """What a double was asked (each request's path and query) and answered (in JSON)."""
+
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+
+    def misfits(self) -> list[str]:
+        return misfits(self.answers, ROUTES)
+
+
+def misfits(answers: Sequence[Answer], routes: Sequence[Route]) -> list[str]:
+    """The answers the CLI's models would not accept: the double has drifted."""
+    by_path = {(route.method, route.path): route for route in routes}
+    found = []
+    for answer in answers:
+        where = f"{answer.method} {answer.path} ({answer.status})"
+        route = by_path.get((answer.method, answer.path))
+        if route is None:
+            found.append(f"{where}: a route the CLI does not call")
+            continue
+        if answer.status >= 400:
+            model: Any = Problem
+            if answer.media_type != PROBLEM_MEDIA_TYPE:
+                found.append(f"{where}: an error as {answer.media_type}, not problem+json")
+        else:
+            model = route.answer
+        try:  # strictly: "3" for an int would pass the CLI, yet is not what the API sends
+            if model is not None:
+                model.model_validate_json(json.dumps(answer.body), strict=True)
+        except ValidationError as error:
+            found.append(f"{where}: {error}")
+    return found
+
+
+@dataclass
+class FakeState(Recorded):
     invite_policy: str = "auto"  # the tenant's
     imports: dict[str, FakeImport] = field(default_factory=dict)
     uploads: list[Upload] = field(default_factory=list)
     enrolments: list[dict[str, Any]] = field(default_factory=list)
-    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-    answers: list[Answer] = field(default_factory=list)
 
     def funnel_of(self, found: FakeImport) -> dict[str, int]:
         """Poll n: n+1 invited, n emailed, the last person's email failing; then one
@@ -122,29 +162,6 @@ class FakeState:
             **fields,
         }
 
-    def misfits(self) -> list[str]:
-        """The answers the CLI's models would not accept: the double has drifted."""
-        routes = {(route.method, route.path): route for route in ROUTES}
-        found = []
-        for answer in self.answers:
-            where = f"{answer.method} {answer.path} ({answer.status})"
-            route = routes.get((answer.method, answer.path))
-            if route is None:
-                found.append(f"{where}: a route the CLI does not call")
-                continue
-            if answer.status >= 400:
-                model: Any = Problem
-                if answer.media_type != PROBLEM_MEDIA_TYPE:
-                    found.append(f"{where}: an error as {answer.media_type}, not problem+json")
-            else:
-                model = route.answer
-            try:  # strictly: "3" for an int would pass the CLI, yet is not what the API sends
-                if model is not None:
-                    model.model_validate_json(json.dumps(answer.body), strict=True)
-            except ValidationError as error:
-                found.append(f"{where}: {error}")
-        return found
-
 
 def _check_rows(text: str) -> tuple[int, list[dict[str, Any]]]:
     lines = text.splitlines()
@@ -189,7 +206,7 @@ def problem(
 class Recorder:
     """ASGI middleware: each request's path and query, and each JSON answer with its route."""
 
-    def __init__(self, app: ASGIApp, state: FakeState) -> None:
+    def __init__(self, app: ASGIApp, state: Recorded) -> None:
         self.app = app
         self.state = state
 
@@ -374,6 +391,153 @@ def make_api(state: FakeState) -> FastAPI:
     return api
 
 
+# --- the operations API (dead letters), as every service answers it ----------------------
+
+OPS_TOKEN = "test-ops-token-0123456789"
+PARKED_AT = "2025-03-04T05:06:07Z"
+
+
+@dataclass
+class FakeOpsState(Recorded):
+    """One service's dead letters: each as `GET .../{letter_id}` shows it, by id; how a
+    replay of one goes (`outcomes`: "fails" to be parked again, "undecodable"; else it is
+    applied); and the operations tokens the CLI sent."""
+
+    letters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outcomes: dict[str, str] = field(default_factory=dict)
+    tokens: list[str | None] = field(default_factory=list)
+    replays: list[str] = field(default_factory=list)
+
+    def park(
+        self,
+        offset: int,
+        *,
+        topic: str = "onboarding.enrolment.v1.dlt",
+        partition: int = 0,
+        event: Any = None,
+        outcome: str | None = None,
+        **fields: Any,
+    ) -> str:
+        """Park a letter (every field the API documents), and give its id."""
+        letter_id = f"{topic}:{partition}:{offset}"
+        event_id = f"evt-{offset}"
+        if event is None:
+            event = {
+                "specversion": "1.0",
+                "id": event_id,
+                "type": "onboarding.enrolment.created",
+                "data": {"enrolment_id": f"e{offset}", "email": f"p{offset}@example.org"},
+            }
+        self.letters[letter_id] = {
+            "id": letter_id,
+            "topic": topic,
+            "partition": partition,
+            "offset": offset,
+            "parked_at": PARKED_AT,
+            "original_topic": topic.removesuffix(".dlt"),
+            "event_id": event_id,
+            "event_type": "onboarding.enrolment.created",
+            "error": "the SMTP server refused the message",
+            "error_type": "SMTPRecipientsRefused",
+            "attempts": 5,
+            "replayed_at": None,
+            "event": event if isinstance(event, str) else json.dumps(event),
+            **fields,
+        }
+        if outcome is not None:
+            self.outcomes[letter_id] = outcome
+        return letter_id
+
+    def misfits(self) -> list[str]:
+        return misfits(self.answers, OPS_ROUTES)
+
+
+def make_ops_api(state: FakeOpsState) -> FastAPI:
+    api = FastAPI()
+
+    def authorised(x_ops_token: Annotated[str | None, Header()] = None) -> None:
+        state.tokens.append(x_ops_token)
+        if x_ops_token != OPS_TOKEN:
+            raise HTTPException(401, f"send the operations token in {OPS_TOKEN_HEADER}")
+
+    @api.exception_handler(HTTPException)
+    async def refused(_: Request, error: HTTPException) -> JSONResponse:
+        return problem(error.status_code, str(error.detail))
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [{"field": str(e["loc"][-1]), "reason": e["msg"]} for e in error.errors()]
+        return problem(422, errors=errors)
+
+    Authorised = Depends(authorised)
+    LetterId = Annotated[str, Path(max_length=300, pattern=LETTER_ID_PATTERN)]
+
+    def found(letter_id: str) -> dict[str, Any]:
+        if letter_id not in state.letters:
+            raise HTTPException(404, f"this service parked no event {letter_id}")
+        return state.letters[letter_id]
+
+    @api.get("/internal/v1/dead-letters", dependencies=[Authorised])
+    async def list_dead_letters() -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in letter.items() if k != "event"} for letter in state.letters.values()
+        ]
+
+    @api.get("/internal/v1/dead-letters/{letter_id}", dependencies=[Authorised])
+    async def show_dead_letter(letter_id: LetterId) -> dict[str, Any]:
+        return found(letter_id)
+
+    @api.post("/internal/v1/dead-letters/{letter_id}/replay", dependencies=[Authorised])
+    async def replay_dead_letter(letter_id: LetterId) -> Any:
+        letter = found(letter_id)
+        if letter["replayed_at"] is not None:
+            raise HTTPException(409, f"{letter_id} was replayed already")
+        outcome = state.outcomes.get(letter_id)
+        if outcome == "undecodable":
+            reason = "the parked record cannot be decoded: not JSON"
+            return problem(422, errors=[{"field": "letter_id", "reason": reason}])
+        state.replays.append(letter_id)
+        if outcome == "fails":  # parked again, at the end of its dead-letter topic
+            offset = max(other["offset"] for other in state.letters.values()) + 1
+            state.park(offset, topic=letter["topic"], partition=letter["partition"])
+            return {"id": letter_id, "applied": False}
+        letter["replayed_at"] = "2025-03-04T06:00:00Z"
+        return {"id": letter_id, "applied": True}
+
+    api.add_middleware(Recorder, state=state)
+    return api
+
+
+def unused_url() -> str:
+    """A URL nobody listens at."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@dataclass
+class FakeOps:
+    """The four services' operations APIs, each a double with its own dead letters."""
+
+    urls: dict[str, str]
+    states: dict[str, FakeOpsState]
+    apps: dict[str, FastAPI]
+    token: str = OPS_TOKEN
+
+    def env(self, *, down: Sequence[str] = (), token: str | None = OPS_TOKEN) -> dict[str, Any]:
+        """The environment `onboard dlq` finds the services in; those `down` at a URL
+        nobody listens at."""
+        env: dict[str, str | None] = {
+            url_var(s): unused_url() if s in down else url for s, url in self.urls.items()
+        }
+        env["OPS_API_TOKEN"] = token
+        return env
+
+    def run(self, *args: str, down: Sequence[str] = (), token: str | None = OPS_TOKEN) -> Result:
+        """`onboard dlq ARGS`, in-process, with the URLs and the token in the environment."""
+        return CliRunner().invoke(cli_app, ["dlq", *args], env=self.env(down=down, token=token))
+
+
 @dataclass
 class FakeApi:
     url: str
@@ -386,10 +550,9 @@ class FakeApi:
         return CliRunner().invoke(cli_app, [*args, "--url", self.url, "--api-key", key])
 
 
-@pytest.fixture(scope="session")
-def _server() -> Iterator[tuple[str, FakeState, FastAPI]]:
-    state = FakeState()
-    app = make_api(state)
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """`app` under uvicorn on a free port of 127.0.0.1, in a thread: its URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -400,10 +563,20 @@ def _server() -> Iterator[tuple[str, FakeState, FastAPI]]:
     while not server.started:
         assert time.monotonic() < deadline, "the test API did not start"
         time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}", state, app
-    server.should_exit = True
-    thread.join(5)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def _server() -> Iterator[tuple[str, FakeState, FastAPI]]:
+    state = FakeState()
+    app = make_api(state)
+    with serve(app) as url:
+        yield url, state, app
 
 
 @pytest.fixture
@@ -416,10 +589,35 @@ def api(_server: tuple[str, FakeState, FastAPI]) -> Iterator[FakeApi]:
         pytest.fail("the test double answered what the CLI cannot read:\n" + "\n".join(misfits))
 
 
+@pytest.fixture(scope="session")
+def _ops_servers() -> Iterator[FakeOps]:
+    with ExitStack() as stack:
+        states = {service: FakeOpsState() for service in SERVICES}
+        apps = {service: make_ops_api(state) for service, state in states.items()}
+        urls = {service: stack.enter_context(serve(app)) for service, app in apps.items()}
+        yield FakeOps(urls, states, apps)
+
+
+@pytest.fixture
+def ops(_ops_servers: FakeOps) -> Iterator[FakeOps]:
+    for state in _ops_servers.states.values():
+        state.__init__()  # type: ignore[misc]  # a clean slate for each test
+    yield _ops_servers
+    misfits = [
+        f"{service}: {misfit}"
+        for service, state in _ops_servers.states.items()
+        for misfit in state.misfits()
+    ]
+    if misfits:
+        pytest.fail("the ops double answered what the CLI cannot read:\n" + "\n".join(misfits))
+
+
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated(tmp_path: FilePath, monkeypatch: pytest.MonkeyPatch) -> None:
     """No .run/env of the real checkout and no real settings leak into a test."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ENROLMENT_URL", raising=False)
+    for service in SERVICES:
+        monkeypatch.delenv(url_var(service), raising=False)
     monkeypatch.delenv("ONBOARDING_API_KEY", raising=False)
+    monkeypatch.delenv("OPS_API_TOKEN", raising=False)
     monkeypatch.setenv("COLUMNS", "160")

@@ -1,9 +1,16 @@
-"""Where `onboard` finds the service and the key: .run/env < environment < flags."""
+"""Where `onboard` finds the services, the key and the ops token: .run/env < environment <
+flags."""
 
 from pathlib import Path
 
 import pytest
-from onboarding_cli.config import DEFAULT_URL, ConfigError, load_config, parse_env_file
+from onboarding_cli.config import (
+    DEFAULT_URL,
+    ConfigError,
+    load_config,
+    load_ops_config,
+    parse_env_file,
+)
 from onboarding_cli.main import app
 from typer.testing import CliRunner
 
@@ -109,3 +116,42 @@ def test_a_command_without_a_key_exits_2_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().count("\n") == 0
     assert result.stderr.startswith("error: no API key")
     assert "Traceback" not in result.output
+
+
+def test_the_ops_settings_file_then_environment_then_flag(tmp_path: Path) -> None:
+    path = write_env(
+        tmp_path,
+        "ENROLMENT_URL=http://file:1\nNOTIFICATION_URL=http://file:3/\nOPS_API_TOKEN=file-token\n",
+    )
+    from_file = load_ops_config(environ={}, cwd=tmp_path)
+    assert from_file.require_token() == "file-token"
+    assert from_file.token is not None and from_file.token.source == f"OPS_API_TOKEN in {path}"
+    assert {s: u.value for s, u in from_file.urls.items()} == {
+        "enrolment": "http://file:1",
+        "invitation": "http://127.0.0.1:8002",  # as `make up` starts it
+        "notification": "http://file:3",
+        "registration": "http://127.0.0.1:8004",
+    }
+    assert from_file.urls["invitation"].source == "the default"
+
+    environ = {"NOTIFICATION_URL": "http://env:3", "OPS_API_TOKEN": "env-token"}
+    from_env = load_ops_config(environ=environ, cwd=tmp_path)
+    assert from_env.require_token() == "env-token"
+    assert from_env.urls["notification"].value == "http://env:3"
+    assert from_env.urls["notification"].source == "$NOTIFICATION_URL"
+    assert from_env.urls["enrolment"].value == "http://file:1"
+
+    from_flag = load_ops_config(ops_token="flag-token", environ=environ, cwd=tmp_path)
+    assert from_flag.token is not None and from_flag.token.source == "--ops-token"
+    assert from_flag.require_token() == "flag-token"
+
+
+def test_without_an_ops_token_it_says_where_to_put_one(tmp_path: Path) -> None:
+    config = load_ops_config(environ={"OPS_API_TOKEN": ""}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match=r"--ops-token.*OPS_API_TOKEN.*make up"):
+        config.require_token()
+
+
+def test_a_service_url_without_a_scheme_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="the registration URL 'localhost:8004'"):
+        load_ops_config(environ={"REGISTRATION_URL": "localhost:8004"}, cwd=tmp_path)

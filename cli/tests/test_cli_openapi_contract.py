@@ -7,7 +7,12 @@ each CLI answer model declares must be in the documented answer, as required as 
 it and of a type whose every documented value the model accepts; the problem details the CLI
 reads must fit the documented error answers; and the test double in conftest.py must serve
 those routes and answer what the document says. A disagreement fails with the route, the
-field and why."""
+field and why.
+
+The same holds for `onboard dlq` and the operations API (`ops_models.OPS_ROUTES`), checked
+against each of the four services' documents, since every service answers it: the routes,
+the `X-Ops-Token` header, the `{letter_id}` the CLI lets through, the answers, the problems,
+and the ops double in conftest.py."""
 
 from __future__ import annotations
 
@@ -19,12 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from onboarding_cli import api_models
+from onboarding_cli import api_models, ops_models
 from onboarding_cli.api_models import PROBLEM_MEDIA_TYPE, ROUTES, Problem, Route
-from pydantic import BaseModel
+from onboarding_cli.config import SERVICES
+from onboarding_cli.ops_models import OPS_ROUTES, OPS_TOKEN_HEADER
+from pydantic import BaseModel, Field
 
-if TYPE_CHECKING:  # the fixture's type; conftest is not importable at run time
-    from conftest import FakeApi
+if TYPE_CHECKING:  # the fixtures' types; conftest is not importable at run time
+    from conftest import FakeApi, FakeOps
 
 JSON = "application/json"
 NULL = {"type": "null"}
@@ -48,6 +55,53 @@ def build_document() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def document() -> dict[str, Any]:
     return build_document()
+
+
+def build_service_document(service: str) -> dict[str, Any]:
+    """One service's OpenAPI document, from its own app factory and the settings it needs
+    (none of them is used: nothing is started)."""
+    try:
+        from onboarding_kit.sealing import new_key
+
+        if service == "enrolment":
+            return build_document()
+        if service == "invitation":
+            from invitation.app import create_app as invitation_app
+            from invitation.settings import InvitationSettings
+
+            return invitation_app(
+                InvitationSettings(
+                    database_url="postgresql://unused/db",
+                    invitation_link_key=new_key(),
+                    internal_api_token="unused-internal-token",
+                )
+            ).openapi()
+        if service == "notification":
+            from notification.app import create_app as notification_app
+            from notification.settings import NotificationSettings
+
+            return notification_app(
+                NotificationSettings(
+                    database_url="postgresql://unused/db", invitation_link_key=new_key()
+                )
+            ).openapi()
+        from registration.app import create_app as registration_app
+        from registration.settings import RegistrationSettings
+
+        return registration_app(
+            RegistrationSettings(
+                database_url="postgresql://unused/db",
+                internal_api_token="unused-internal-token",
+            )
+        ).openapi()
+    except ImportError as error:
+        pytest.fail(f"cannot build the {service} API's OpenAPI document: {error!r}")
+
+
+@pytest.fixture(scope="module")
+def ops_documents() -> dict[str, dict[str, Any]]:
+    """Every service's document: each answers the operations API."""
+    return {service: build_service_document(service) for service in SERVICES}
 
 
 # --- JSON schemas, and whether one accepts all that another allows -----------------------
@@ -255,9 +309,10 @@ def validate(instance: Any, side: Side, where: str = "") -> list[str]:
 
 def operation(document: dict[str, Any], route: Route) -> dict[str, Any]:
     path = document["paths"].get(route.path)
+    first = route.path.split("/")[1]
     assert path is not None, (
         f"{route}: the API documents no path {route.path} "
-        f"(it has {sorted(p for p in document['paths'] if p.startswith('/v1'))})"
+        f"(it has {sorted(p for p in document['paths'] if p.split('/')[1] == first)})"
     )
     found = path.get(route.method.lower())
     assert found is not None, f"{route}: the API documents only {sorted(path)} at {route.path}"
@@ -270,8 +325,11 @@ def answers(op: dict[str, Any], *, errors: bool) -> Iterator[tuple[str, dict[str
             yield status, answer
 
 
-def request_problems(document: dict[str, Any], route: Route) -> list[str]:
-    """How `route`, as the CLI sends it, disagrees with the document."""
+def request_problems(
+    document: dict[str, Any], route: Route, *, auth_header: str | None = None
+) -> list[str]:
+    """How `route`, as the CLI sends it, disagrees with the document. The CLI authenticates
+    with `Authorization: Bearer <key>`, or else with the header `auth_header`."""
     op = operation(document, route)
     api = Side(document, document, "the API")
     declared = {(p["in"], p["name"]): p for p in op.get("parameters", [])}
@@ -280,18 +338,36 @@ def request_problems(document: dict[str, Any], route: Route) -> list[str]:
     documented = {name for (where, name) in declared if where == "path"}
     if in_template != documented:
         found.append(f"{route}: path parameters {sorted(in_template)}, documented {documented}")
-    schemes = document.get("components", {}).get("securitySchemes", {})
-    security = op.get("security", document.get("security", []))
-    bearer = any(
-        schemes.get(name, {}).get("scheme", "").lower() == "bearer"
-        for requirement in security
-        for name in requirement
-    )
-    if not bearer and ("header", "authorization") not in {(w, n.lower()) for w, n in declared}:
-        found.append(
-            f"{route}: onboard sends `Authorization: Bearer <key>`; the API documents neither "
-            "a bearer security scheme nor that header"
+    if route.path_params is not None:
+        onboard = model_side(route.path_params, "serialization")
+        for name, schema in onboard.schema.get("properties", {}).items():
+            param = declared.get(("path", name))
+            if param is None:
+                found.append(f"{route}: onboard checks {{{name}}}, the path has no such part")
+                continue
+            found += accepts(
+                api.at(param.get("schema", {})), onboard.at(schema), f"{route} {{{name}}}"
+            )
+    headers = {n.lower() for w, n in declared if w == "header"}
+    if auth_header is not None:
+        if auth_header.lower() not in headers:
+            found.append(
+                f"{route}: onboard sends `{auth_header}`; the API documents no such header "
+                f"(it has {sorted(headers)})"
+            )
+    else:
+        schemes = document.get("components", {}).get("securitySchemes", {})
+        security = op.get("security", document.get("security", []))
+        bearer = any(
+            schemes.get(name, {}).get("scheme", "").lower() == "bearer"
+            for requirement in security
+            for name in requirement
         )
+        if not bearer and "authorization" not in headers:
+            found.append(
+                f"{route}: onboard sends `Authorization: Bearer <key>`; the API documents "
+                "neither a bearer security scheme nor that header"
+            )
     sent = route.query.model_fields if route.query is not None else {}
     if route.query is not None:
         onboard = model_side(route.query, "serialization")
@@ -350,9 +426,11 @@ def answer_problems(document: dict[str, Any], route: Route) -> list[str]:
     return found
 
 
-def problem_responses(document: dict[str, Any]) -> Iterator[tuple[Route, str, dict[str, Any]]]:
+def problem_responses(
+    document: dict[str, Any], routes: tuple[Route, ...] = ROUTES
+) -> Iterator[tuple[Route, str, dict[str, Any]]]:
     """The documented problem+json error answers of the routes the CLI calls."""
-    for route in ROUTES:
+    for route in routes:
         for status, answer in answers(operation(document, route), errors=True):
             content = answer.get("content", {})
             if PROBLEM_MEDIA_TYPE in content:
@@ -378,24 +456,33 @@ def test_each_cli_answer_model_fits_the_documented_answer(
     assert not problems, "\n".join(problems)
 
 
-def test_the_problem_details_the_cli_reads_fit_the_documented_errors(
-    document: dict[str, Any],
-) -> None:
-    documented = list(problem_responses(document))
+def problem_details_problems(
+    document: dict[str, Any], routes: tuple[Route, ...] = ROUTES
+) -> list[str]:
+    documented = list(problem_responses(document, routes))
     assert documented, "the API documents no application/problem+json error answers"
-    problems = [
+    return [
         problem
         for route, status, schema in documented
         for problem in accepts(
             model_side(Problem), Side(schema, document, "the API"), f"{route} {status}"
         )
     ]
+
+
+def test_the_problem_details_the_cli_reads_fit_the_documented_errors(
+    document: dict[str, Any],
+) -> None:
+    problems = problem_details_problems(document)
     assert not problems, "\n".join(problems)
 
 
-def test_every_model_the_cli_parses_is_checked() -> None:
-    """A model in api_models that no route reaches would escape the checks above."""
-    top = {r.answer for r in ROUTES} | {r.body for r in ROUTES} | {Problem}
+@pytest.mark.parametrize(
+    ("module", "routes"), [(api_models, ROUTES), (ops_models, OPS_ROUTES)], ids=["api", "ops"]
+)
+def test_every_model_the_cli_parses_is_checked(module: Any, routes: tuple[Route, ...]) -> None:
+    """A model in api_models (ops_models) that no route reaches would escape the checks."""
+    top = {Problem} | {m for r in routes for m in (r.answer, r.body, r.path_params)}
     reached = {
         name
         for model in top
@@ -404,13 +491,15 @@ def test_every_model_the_cli_parses_is_checked() -> None:
     }
     models = {
         name
-        for name, value in vars(api_models).items()
+        for name, value in vars(module).items()
         if isinstance(value, type)
         and issubclass(value, BaseModel)
         and not issubclass(value, api_models.Query)
-        and value.__module__ == api_models.__name__
+        and value.__module__ == module.__name__
+        and "[" not in name  # not a parametrized generic, such as RootModel[list[...]]
         and not name.startswith("_")
     }
+    assert models, f"no models in {module.__name__}"
     assert models - reached == set()
 
 
@@ -450,8 +539,15 @@ def test_the_fake_api_answers_what_the_document_says(
     assert answered == json_routes, "each JSON route answered at least once"
     assert {a.status for a in api.state.answers} >= {200, 201, 401, 404, 422}
 
+    problems = undocumented_answers(api.state.answers, document)
+    assert not problems, "the test double answers what the API does not:\n" + "\n".join(problems)
+
+
+def undocumented_answers(answers: Any, document: dict[str, Any]) -> list[str]:
+    """Where each of a double's JSON `answers` breaks what `document` says of its route and
+    status."""
     problems = []
-    for answer in api.state.answers:
+    for answer in answers:
         where = f"{answer.method} {answer.path} {answer.status}"
         responses = operation(document, Route(answer.method, answer.path)).get("responses", {})
         documented = responses.get(str(answer.status)) or responses.get("default")
@@ -464,7 +560,137 @@ def test_the_fake_api_answers_what_the_document_says(
             continue
         schema = Side(content[answer.media_type].get("schema", {}), document, "the API")
         problems += [f"{where}: {problem}" for problem in validate(answer.body, schema)]
-    assert not problems, "the test double answers what the API does not:\n" + "\n".join(problems)
+    return problems
+
+
+# --- the operations API (onboard dlq), in every service's document ----------------------
+
+
+@pytest.mark.parametrize("route", OPS_ROUTES, ids=str)
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_dlq_request_is_documented_with_its_parameters(
+    ops_documents: dict[str, dict[str, Any]], service: str, route: Route
+) -> None:
+    problems = request_problems(ops_documents[service], route, auth_header=OPS_TOKEN_HEADER)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("route", OPS_ROUTES, ids=str)
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_dlq_answer_model_fits_the_documented_answer(
+    ops_documents: dict[str, dict[str, Any]], service: str, route: Route
+) -> None:
+    problems = answer_problems(ops_documents[service], route)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_problem_details_dlq_reads_fit_the_documented_errors(
+    ops_documents: dict[str, dict[str, Any]], service: str
+) -> None:
+    document = ops_documents[service]
+    statuses = {
+        (str(route), status) for route, status, _ in problem_responses(document, OPS_ROUTES)
+    }
+    # the refusals onboard dlq tells apart: no token, no such letter, replayed already
+    assert {
+        ("GET /internal/v1/dead-letters", "401"),
+        ("GET /internal/v1/dead-letters/{letter_id}", "404"),
+        ("POST /internal/v1/dead-letters/{letter_id}/replay", "409"),
+        ("POST /internal/v1/dead-letters/{letter_id}/replay", "422"),
+    } <= statuses
+    problems = problem_details_problems(document, OPS_ROUTES)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_fake_ops_api_serves_every_dlq_route(ops: FakeOps) -> None:
+    for service, app in ops.apps.items():
+        served = {
+            (method, route.path) for route in app.routes for method in getattr(route, "methods", ())
+        }
+        missing = [str(r) for r in OPS_ROUTES if (r.method, r.path) not in served]
+        assert not missing, f"the {service} ops double does not serve {missing}"
+
+
+def test_the_fake_ops_api_answers_what_each_document_says(
+    ops: FakeOps, ops_documents: dict[str, dict[str, Any]]
+) -> None:
+    """Drive every route of each service's double, good and bad, through `onboard dlq`;
+    each JSON answer must fit what that service documents for the route and status."""
+    parked = {service: ops.states[service].park(i) for i, service in enumerate(SERVICES)}
+    fails = ops.states["invitation"].park(10, outcome="fails")
+    undecodable = ops.states["notification"].park(11, outcome="undecodable")
+    replayed = ops.states["registration"].park(12, replayed_at="2025-03-04T06:00:00Z")
+    runs = [
+        ("list",),
+        *[("show", letter) for letter in parked.values()],
+        ("show", "onboarding.enrolment.v1.dlt:0:99"),
+        ("replay", parked["enrolment"], "-s", "enrolment"),
+        ("replay", fails, "-s", "invitation"),
+        ("replay", undecodable, "-s", "notification"),
+        ("replay", replayed, "-s", "registration"),
+    ]
+    for args in runs:
+        ops.run(*args)
+    assert ops.run("list", token="a-token-the-services-refuse").exit_code == 1
+
+    answered = {
+        (a.method, a.path, a.status) for state in ops.states.values() for a in state.answers
+    }
+    assert {(r.method, r.path, 200) for r in OPS_ROUTES} <= answered
+    assert {a[2] for a in answered} == {200, 401, 404, 409, 422}
+    problems = [
+        f"{service}: {problem}"
+        for service, state in ops.states.items()
+        for problem in undocumented_answers(state.answers, ops_documents[service])
+    ]
+    assert not problems, "the ops double answers what the API does not:\n" + "\n".join(problems)
+
+
+def test_the_dlq_checks_catch_the_drift_they_are_for(
+    ops_documents: dict[str, dict[str, Any]],
+) -> None:
+    document = ops_documents["notification"]
+
+    class LooseId(BaseModel):  # lets through ids the API refuses
+        letter_id: str
+
+    class RenamedId(BaseModel):
+        dead_letter_id: str = Field(max_length=300)
+
+    show = ops_models.SHOW_DEAD_LETTER
+    loose = Route(show.method, show.path, show.answer, path_params=LooseId)
+    problems = "\n".join(request_problems(document, loose, auth_header=OPS_TOKEN_HEADER))
+    assert "{letter_id}: the API takes only /^[A-Za-z0-9._-]+:[0-9]+:[0-9]+$/" in problems
+    assert "{letter_id}: the API takes maxLength 300, onboard gives no such bound" in problems
+    renamed = Route(show.method, show.path, show.answer, path_params=RenamedId)
+    assert "onboard checks {dead_letter_id}, the path has no such part" in "\n".join(
+        request_problems(document, renamed, auth_header=OPS_TOKEN_HEADER)
+    )
+    assert "onboard sends `X-Ops-Key`; the API documents no such header" in "\n".join(
+        request_problems(document, show, auth_header="X-Ops-Key")
+    )
+    assert "onboard sends `Authorization: Bearer <key>`" in "\n".join(
+        request_problems(document, show)  # the tenant's key is not what these routes take
+    )
+
+    class DriftedReplayOut(BaseModel):  # a status word instead of the flag
+        id: str
+        outcome: str
+
+    replay = Route("POST", ops_models.REPLAY_DEAD_LETTER.path, DriftedReplayOut)
+    assert "answer.outcome: onboard reads it; the API has no such field" in "\n".join(
+        answer_problems(document, replay)
+    )
+
+    class NarrowedLetter(BaseModel):  # an event type the API may leave null
+        id: str
+        event_type: str
+
+    listing = Route("GET", ops_models.LIST_DEAD_LETTERS.path, NarrowedLetter)
+    assert "answer: the API may give array, which onboard does not take" in "\n".join(
+        answer_problems(document, listing)
+    )
 
 
 # --- the checks themselves catch drift ---------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 InvitePolicy = Literal["auto", "manual"]
 
@@ -113,31 +113,43 @@ class Query(BaseModel):
         }
 
 
-Code = Annotated[str, Field(min_length=1, max_length=200)]
+# The API's own limits (its OpenAPI document; the contract test keeps these in step).
+CODE_PATTERN = r"^[^\x00-\x20\x7f]([^\x00-\x1f\x7f]*[^\x00-\x20\x7f])?$"
+NO_CONTROL_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _blank_is_unset(value: object) -> object:
+    return None if value == "" else value
+
+
+Code = Annotated[str, Field(min_length=1, max_length=200, pattern=CODE_PATTERN)]
+OptionalCode = Annotated[Code | None, BeforeValidator(_blank_is_unset)]
+Filter = Annotated[str, Field(max_length=200, pattern=NO_CONTROL_PATTERN)]
+Cursor = Annotated[str, Field(max_length=1000, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 class ImportQuery(Query):
     course: Code
-    cohort: Annotated[str, Field(max_length=200)] | None = None
+    cohort: OptionalCode = None
     invite: InvitePolicy | None = None
 
 
 class FunnelQuery(Query):
-    course: str | None = None
-    cohort: str | None = None
-    import_id: str | None = None
+    course: Filter | None = None
+    cohort: Filter | None = None
+    import_id: Filter | None = None
 
 
 class SelectionQuery(FunnelQuery):
     """Which enrolments: the filters `GET /v1/enrolments` and its CSV export share."""
 
-    status: str | None = None
-    q: str | None = None
+    status: Filter | None = None
+    q: Filter | None = None
 
 
 class PageQuery(SelectionQuery):
     limit: Annotated[int, Field(ge=1, le=1000)] | None = None
-    cursor: str | None = None
+    cursor: Cursor | None = None
 
 
 # --- the requests ------------------------------------------------------------------------
@@ -154,6 +166,7 @@ class Route:
     query: type[Query] | None = None
     body: type[BaseModel] | None = None  # a JSON body's model
     body_media_type: str | None = None
+    path_params: type[BaseModel] | None = None  # checks the path parameters before sending
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"

@@ -1,7 +1,9 @@
-"""A small client for the enrolment service's tenant API, mapping failures to `CliError`s.
+"""Small clients for the services' APIs, mapping failures to `CliError`s: the enrolment
+service's tenant API (`EnrolmentClient`) and the operations API every service answers
+(`OpsClient`).
 
-Every JSON answer is parsed into its model in `api_models`; an answer that does not fit is an
-`ApiDrift`, reported with the route and the fields that did not match."""
+Every JSON answer is parsed into its model in `api_models` or `ops_models`; an answer that
+does not fit is an `ApiDrift`, reported with the route and the fields that did not match."""
 
 import re
 from collections.abc import Callable, Iterator
@@ -38,6 +40,17 @@ from onboarding_cli.api_models import (
     Route,
     SelectionQuery,
     SettingsBody,
+)
+from onboarding_cli.config import url_var
+from onboarding_cli.ops_models import (
+    LIST_DEAD_LETTERS,
+    OPS_TOKEN_HEADER,
+    REPLAY_DEAD_LETTER,
+    SHOW_DEAD_LETTER,
+    DeadLetterDetail,
+    DeadLetterList,
+    DeadLetterOut,
+    ReplayOut,
 )
 
 UPLOAD_CHUNK_BYTES = 256 * 1024
@@ -157,19 +170,28 @@ def describe(error: ValidationError, most: int = MAX_DRIFT_ERRORS) -> list[str]:
     return problems[:most] + ([f"… and {more} more"] if more > 0 else [])
 
 
-class EnrolmentClient(AbstractContextManager["EnrolmentClient"]):
+class ServiceClient(AbstractContextManager["ServiceClient"]):
+    """One service's HTTP API: requests built from their `Route`s, failures as `CliError`s
+    that name the service (`service`) and say what to do (`reach_hint`, `slow_hint`)."""
+
     def __init__(
         self,
         base_url: str,
-        api_key: str,
+        headers: dict[str, str],
         *,
+        service: str,
+        reach_hint: str,
+        slow_hint: str,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.service = service
+        self.reach_hint = reach_hint
+        self.slow_hint = slow_hint
         self._http = httpx.Client(
             base_url=self.base_url,
-            headers={"Authorization": f"Bearer {api_key}", "User-Agent": f"onboard/{__version__}"},
+            headers={**headers, "User-Agent": f"onboard/{__version__}"},
             timeout=httpx.Timeout(timeout, connect=5.0),
             transport=transport,
         )
@@ -184,6 +206,67 @@ class EnrolmentClient(AbstractContextManager["EnrolmentClient"]):
         tb: TracebackType | None,
     ) -> None:
         self._http.close()
+
+    def _request(self, route: Route, *, query: Query | None = None, **kwargs: Any) -> httpx.Request:
+        path_params = {k: kwargs.pop(k) for k in list(kwargs) if f"{{{k}}}" in route.path}
+        if route.path_params is not None:  # raises ValidationError: a request not to send
+            route.path_params.model_validate(path_params)
+        if query is not None:
+            assert route.query is not None and isinstance(query, route.query), route
+            kwargs["params"] = query.params()
+        return self._http.build_request(route.method, route.url(**path_params), **kwargs)
+
+    def _send(
+        self, request: httpx.Request, *, stream: bool = False, slow_hint: str | None = None
+    ) -> httpx.Response:
+        where, service = self.base_url, self.service
+        try:
+            response = self._http.send(request, stream=stream)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            reason = str(error).split("] ")[-1] or type(error).__name__
+            raise ServiceUnreachable(
+                f"cannot reach the {service} service at {where} ({reason})", hint=self.reach_hint
+            ) from error
+        except httpx.UnsupportedProtocol as error:
+            raise ServiceUnreachable(f"{where} is not an http(s) URL") from error
+        except httpx.TimeoutException as error:
+            raise CliError(
+                f"the {service} service at {where} did not answer in time",
+                hint=slow_hint or self.slow_hint,
+            ) from error
+        except httpx.TransportError as error:
+            raise ServiceUnreachable(
+                f"lost the connection to the {service} service at {where} "
+                f"({error or type(error).__name__})"
+            ) from error
+        if response.is_error:
+            if stream:
+                response.read()
+                response.close()
+            raise ApiError(response.status_code, problem_of(response))
+        return response
+
+
+class EnrolmentClient(ServiceClient):
+    """The enrolment service's tenant API, with a tenant's API key."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(
+            base_url,
+            {"Authorization": f"Bearer {api_key}"},
+            service="enrolment",
+            reach_hint="is it running (`make up`)? or point --url / ENROLMENT_URL at it",
+            slow_hint="it may still be working; check with `onboard funnel`",
+            timeout=timeout,
+            transport=transport,
+        )
 
     # --- the routes ---
 
@@ -269,43 +352,51 @@ class EnrolmentClient(AbstractContextManager["EnrolmentClient"]):
     def errors_csv_url(self, import_id: str) -> str:
         return f"{self.base_url}{IMPORT_ERRORS_CSV.url(import_id=import_id)}"
 
-    # --- requests and the error mapping ---
 
-    def _request(self, route: Route, *, query: Query | None = None, **kwargs: Any) -> httpx.Request:
-        path_params = {k: kwargs.pop(k) for k in list(kwargs) if f"{{{k}}}" in route.path}
-        if query is not None:
-            assert route.query is not None and isinstance(query, route.query), route
-            kwargs["params"] = query.params()
-        return self._http.build_request(route.method, route.url(**path_params), **kwargs)
+# A listing or a lookup reads the dead-letter topics from Kafka (the service gives up after
+# 30 s); a replay applies the event with the consumer's retries and backoff.
+OPS_TIMEOUT_S = 60.0
+REPLAY_TIMEOUT_S = 180.0
 
-    def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
-        where = self.base_url
-        try:
-            response = self._http.send(request, stream=stream)
-        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-            reason = str(error).split("] ")[-1] or type(error).__name__
-            raise ServiceUnreachable(
-                f"cannot reach the enrolment service at {where} ({reason})",
-                hint="is it running (`make up`)? or point --url / ENROLMENT_URL at it",
-            ) from error
-        except httpx.UnsupportedProtocol as error:
-            raise ServiceUnreachable(f"{where} is not an http(s) URL") from error
-        except httpx.TimeoutException as error:
-            raise CliError(
-                f"the enrolment service at {where} did not answer in time",
-                hint="it may still be working; check with `onboard funnel`",
-            ) from error
-        except httpx.TransportError as error:
-            raise ServiceUnreachable(
-                f"lost the connection to the enrolment service at {where} "
-                f"({error or type(error).__name__})"
-            ) from error
-        if response.is_error:
-            if stream:
-                response.read()
-                response.close()
-            raise ApiError(response.status_code, problem_of(response))
-        return response
+
+class OpsClient(ServiceClient):
+    """The operations API of one service (every service answers it, for the events its own
+    consumer parked), with the operations token."""
+
+    def __init__(
+        self,
+        service: str,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = OPS_TIMEOUT_S,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(
+            base_url,
+            {OPS_TOKEN_HEADER: token},
+            service=service,
+            reach_hint=f"is it running (`make up`)? or point {url_var(service)} at it",
+            slow_hint="it reads the dead letters from Kafka: is Kafka up?",
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def dead_letters(self) -> list[DeadLetterOut]:
+        """What this service's consumer parked, oldest first."""
+        request = self._request(LIST_DEAD_LETTERS)
+        return parse_answer(LIST_DEAD_LETTERS, DeadLetterList, self._send(request)).root
+
+    def dead_letter(self, letter_id: str) -> DeadLetterDetail:
+        request = self._request(SHOW_DEAD_LETTER, letter_id=letter_id)
+        return parse_answer(SHOW_DEAD_LETTER, DeadLetterDetail, self._send(request))
+
+    def replay(self, letter_id: str, *, timeout: float = REPLAY_TIMEOUT_S) -> ReplayOut:
+        request = self._request(
+            REPLAY_DEAD_LETTER, letter_id=letter_id, timeout=httpx.Timeout(timeout, connect=5.0)
+        )
+        slow = f"the replay may still go through; check with `onboard dlq show {letter_id}`"
+        return parse_answer(REPLAY_DEAD_LETTER, ReplayOut, self._send(request, slow_hint=slow))
 
 
 def _first_records(chunks: Iterator[bytes], records: int) -> Iterator[bytes]:

@@ -1,11 +1,11 @@
 """The `onboard` command line: import people, follow them through onboarding, look around."""
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -19,13 +19,14 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
-from rich.text import Text
 
-from onboarding_cli import __version__, render
+from onboarding_cli import __version__, dlq, render
 from onboarding_cli.api_models import FunnelQuery, ImportOut, SelectionQuery, SettingsBody
 from onboarding_cli.client import ApiError, CliError, EnrolmentClient, describe
 from onboarding_cli.config import API_KEY_VAR, Config, ConfigError, load_config
 from onboarding_cli.follow import follow_import
+from onboarding_cli.output import fail as _fail
+from onboarding_cli.output import out as _out
 
 app = typer.Typer(
     name="onboard",
@@ -34,6 +35,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals would include the API key
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.add_typer(dlq.app, name="dlq")
 
 CONNECTION = "Connection (flags > environment > .run/env)"
 UrlOption = Annotated[
@@ -64,24 +66,6 @@ ImportFilter = Annotated[
 class Invite(StrEnum):
     auto = "auto"
     manual = "manual"
-
-
-def _out() -> Console:
-    return Console(highlight=False)
-
-
-def _fail(
-    message: str, exit_code: int, hint: str | None = None, details: Sequence[str] = ()
-) -> NoReturn:
-    """`error: message — hint` on one line, then each detail (a field and its reason) on its
-    own, indented."""
-    line = Text.assemble(("error: ", "bold red"), message)
-    if hint:
-        line.append(f" — {hint}", style="dim")
-    for detail in details:
-        line.append(f"\n  {detail}")
-    Console(stderr=True, highlight=False).print(line, soft_wrap=True)
-    raise typer.Exit(exit_code)
 
 
 def _hint(error: CliError, config: Config) -> str | None:
@@ -125,7 +109,8 @@ def _main(
     """Enrol people from a CSV and follow them from [bold]enrolled[/] to [bold]active[/].
 
     Finds the service and the API key in [cyan].run/env[/] (here or in a parent directory),
-    then in ENROLMENT_URL / ONBOARDING_API_KEY, then in --url / --api-key."""
+    then in ENROLMENT_URL / ONBOARDING_API_KEY, then in --url / --api-key. [bold]onboard dlq[/]
+    looks after the events the services parked, with the operations token (OPS_API_TOKEN)."""
 
 
 def _upload(

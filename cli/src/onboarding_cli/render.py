@@ -1,9 +1,12 @@
-"""How things look: summary panels, the errors table, the funnel, enrolments."""
+"""How things look: summary panels, the errors table, the funnel, enrolments, dead letters."""
 
+import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from rich import box
 from rich.console import Group, RenderableType
+from rich.json import JSON
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -15,6 +18,7 @@ from onboarding_cli.api_models import (
     RowErrorOut,
     SettingsBody,
 )
+from onboarding_cli.ops_models import DeadLetterDetail, DeadLetterOut
 
 MAX_ERRORS_SHOWN = 50
 
@@ -154,3 +158,79 @@ def settings_grid(settings: SettingsBody) -> Table:
     how = "invited at enrolment" if settings.invite_policy == "auto" else "invited by hand"
     grid.add_row("[bold]invite policy[/]", settings.invite_policy, f"[dim]{how}[/]")
     return grid
+
+
+# --- dead letters ------------------------------------------------------------------------
+
+MAX_ERROR_SHOWN = 160  # characters of an error in the table; `onboard dlq show` has it all
+
+
+def moment(at: datetime | None, *, seconds: bool = True) -> str:
+    """A time in UTC, `2025-01-02 03:04:05Z` (or to the minute); `—` for none."""
+    if at is None:
+        return "—"
+    utc = at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+    return f"{utc:%Y-%m-%d %H:%M:%S}Z" if seconds else f"{utc:%Y-%m-%d %H:%M}Z"
+
+
+def _shortened(text: str, most: int) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= most else line[: most - 1] + "…"
+
+
+def dead_letters_table(letters: Sequence[tuple[str, DeadLetterOut]]) -> Table:
+    """One row per dead letter, with the service that parked it. The id is never wrapped,
+    so that it can be copied whole; the times are to the minute (`show`: to the second); the
+    error, the longest, comes last, cut short (`show` has it all)."""
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold")
+    table.add_column("service", no_wrap=True)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("parked at", width=10)  # the day, and the time below it
+    table.add_column("event type", overflow="fold")
+    table.add_column("event id", overflow="fold", max_width=18)  # a UUID: on two lines
+    table.add_column("attempts", justify="right")
+    table.add_column("replayed at", width=11)
+    table.add_column("error", overflow="fold", min_width=20)  # last: the long one
+    for service, letter in letters:
+        error = f"{letter.error_type}: {letter.error}" if letter.error_type else letter.error
+        table.add_row(
+            Text(service),
+            Text(letter.id),
+            moment(letter.parked_at, seconds=False),
+            Text(letter.event_type or "—"),
+            Text(letter.event_id or "—"),
+            str(letter.attempts),
+            Text(
+                moment(letter.replayed_at, seconds=False),
+                style="green" if letter.replayed_at else "dim",
+            ),
+            Text(_shortened(error, MAX_ERROR_SHOWN) or "—", style="red"),
+        )
+    return table
+
+
+def dead_letter_detail(service: str, letter: DeadLetterDetail) -> Group:
+    """Where the letter is and why it was parked, then the event, as JSON when it is JSON."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    grid.add_row("id", Text(letter.id, style="cyan"))
+    grid.add_row("service", Text(service))
+    grid.add_row("parked at", moment(letter.parked_at))
+    grid.add_row("parked on", Text(f"{letter.topic} partition {letter.partition}"))
+    grid.add_row("from topic", Text(letter.original_topic or "—"))
+    grid.add_row("event type", Text(letter.event_type or "—"))
+    grid.add_row("event id", Text(letter.event_id or "—"))
+    grid.add_row("attempts", str(letter.attempts))
+    grid.add_row("error type", Text(letter.error_type or "—"))
+    grid.add_row("error", Text(letter.error or "—", style="red"))
+    if letter.replayed_at is None:
+        grid.add_row("replayed", Text("not yet", style="yellow"))
+    else:
+        grid.add_row("replayed at", Text(moment(letter.replayed_at), style="green"))
+    try:
+        event: RenderableType = JSON.from_data(json.loads(letter.event), indent=2)
+        heading = "event"
+    except (ValueError, RecursionError):  # not JSON: as it is
+        event, heading = Text(letter.event), "event (not JSON, as received)"
+    return Group(grid, Text(""), Text(heading, style="bold"), event)
