@@ -107,3 +107,17 @@ def test_event_ids_are_random_version_4_uuids() -> None:
     for value in list(ids)[:50]:
         parsed = uuid.UUID(value)
         assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == value
+
+
+@pytest.mark.parametrize("field", ["name", "external_id", "course", "phone"])
+def test_a_person_s_details_have_the_limits_the_api_enforces(field: str) -> None:
+    fields = {
+        "enrolment_id": "enr-1",
+        "email": "ada@example.org",
+        "name": "Ada",
+        "external_id": "S-1",
+        "role": "learner",
+        "course": "ielts",
+    }
+    with pytest.raises(ValidationError):
+        EnrolmentCreatedData(**{**fields, field: "x" * 1_000_000})

@@ -1,6 +1,6 @@
 """Events the enrolment service emits. Subject: the enrolment id."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import EmailStr, Field
 
@@ -9,22 +9,31 @@ from onboarding_contracts.envelope import Envelope, Payload
 Role = Literal["learner", "mentor", "coordinator", "admin", "teacher", "staff"]
 Channel = Literal["email", "sms"]
 
+# Limits on what a person's details may be, the same the enrolment API enforces: an event
+# always fits the broker, and a consumer can size its columns.
+Email = Annotated[EmailStr, Field(max_length=254)]
+PersonName = Annotated[str, Field(max_length=200)]
+ExternalId = Annotated[str, Field(max_length=100)]
+Phone = Annotated[str, Field(max_length=32)]
+Code = Annotated[str, Field(max_length=200)]  # a course or cohort
+Id = Annotated[str, Field(max_length=100)]
+
 
 class EnrolmentEvent(Envelope):
     subject_field: ClassVar[str] = "enrolment_id"
 
 
 class EnrolmentCreatedData(Payload):
-    enrolment_id: str
-    email: EmailStr
-    name: str
-    external_id: str
+    enrolment_id: Id
+    email: Email
+    name: PersonName
+    external_id: ExternalId
     role: Role
-    course: str
-    cohort: str | None = None
+    course: Code
+    cohort: Code | None = None
     channel: Channel = "email"
-    phone: str | None = None
-    import_id: str | None = Field(
+    phone: Phone | None = None
+    import_id: Id | None = Field(
         default=None, description="Set when the row came from a CSV import"
     )
     invite: bool = Field(default=True, description="False when the tenant invites later by hand")
@@ -38,11 +47,11 @@ class EnrolmentCreated(EnrolmentEvent):
 
 
 class EnrolmentActivatedData(Payload):
-    enrolment_id: str
-    account_id: str
-    email: EmailStr
-    course: str
-    cohort: str | None = None
+    enrolment_id: Id
+    account_id: Id
+    email: Email
+    course: Code
+    cohort: Code | None = None
     role: Role
 
 
@@ -56,13 +65,13 @@ class EnrolmentActivated(EnrolmentEvent):
 
 
 class InvitationRequestedData(Payload):
-    enrolment_id: str
-    email: EmailStr
-    name: str
-    course: str
-    cohort: str | None = None
+    enrolment_id: Id
+    email: Email
+    name: PersonName
+    course: Code
+    cohort: Code | None = None
     channel: Channel = "email"
-    phone: str | None = None
+    phone: Phone | None = None
 
 
 class InvitationRequested(EnrolmentEvent):
@@ -74,9 +83,9 @@ class InvitationRequested(EnrolmentEvent):
 
 
 class EnrolmentCancelledData(Payload):
-    enrolment_id: str
-    email: EmailStr
-    course: str
+    enrolment_id: Id
+    email: Email
+    course: Code
 
 
 class EnrolmentCancelled(EnrolmentEvent):

@@ -2,10 +2,10 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import AwareDatetime, EmailStr, Field
+from pydantic import AwareDatetime, Field
 
 from onboarding_contracts.envelope import Envelope, Payload
-from onboarding_contracts.events.enrolment import Channel
+from onboarding_contracts.events.enrolment import Channel, Code, Email, Id, PersonName, Phone
 
 
 class InvitationEvent(Envelope):
@@ -13,13 +13,13 @@ class InvitationEvent(Envelope):
 
 
 class InvitationIssuedData(Payload):
-    invitation_id: str
-    enrolment_id: str
-    email: EmailStr
-    name: str
-    course: str
+    invitation_id: Id
+    enrolment_id: Id
+    email: Email
+    name: PersonName
+    course: Code
     channel: Channel = "email"
-    phone: str | None = None
+    phone: Phone | None = None
     expires_at: AwareDatetime
     send_count: int = Field(ge=1, description="1 for the first link, 2 after one resend, ...")
     sealed_link: str = Field(
