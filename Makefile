@@ -63,3 +63,12 @@ bench-smoke: deps infra ## every bench case at 2,000 rows; fails if a case canno
 
 clean: down ## remove everything under .run (databases, Kafka data, mail)
 	rm -rf .run
+
+# Chaos: its own PostgreSQL and Kafka (deploy/local/*.sh on free ports under .run/chaos/),
+# never the servers `make infra` starts; everything it starts is stopped and deleted after.
+.PHONY: chaos chaos-smoke
+chaos: deps ## kill -9 each service, the broker, restart PostgreSQL during a 20,000-person import (CHAOS_PEOPLE=N)
+	$(RUN) python -m bench.chaos
+
+chaos-smoke: deps ## the chaos run at 2,000 people, one fault of each kind, a few minutes (CI)
+	$(RUN) python -m bench.chaos --smoke
