@@ -79,25 +79,37 @@ async def run_all(settings: BenchSettings, report: Report) -> None:
             return await case_e2e.run(stack, settings, report)
 
     tries = settings.latency_tries
-    await attempt(report, f"latency: {tries} single enrolments at idle", LATENCY_ROWS, latency)
-    await attempt(
-        report, f"import: {settings.rows:,} rows, enrolment service alone", IMPORT_ROWS, bulk_import
-    )
-    e2e = await attempt(report, f"end to end: {settings.rows:,} people", E2E_ROWS, end_to_end)
-    naive = await attempt(
-        report,
-        f"naive: {settings.rows:,} people row by row",
-        NAIVE_ROWS,
-        lambda: case_naive.run(settings, report),
-    )
-    case, unit, target = RATIO
-    if e2e is not None and naive is not None:
-        report.add(Measurement(case, e2e / naive, unit, target))
-    else:
-        report.add(Measurement(case, None, unit, target, "end to end or naive did not complete"))
-    await attempt(
-        report, "limits: Kafka, COPY, SMTP sink", [], lambda: case_limits.run(settings, report)
-    )
+    e2e = naive = None
+    if settings.runs("latency"):
+        await attempt(report, f"latency: {tries} single enrolments at idle", LATENCY_ROWS, latency)
+    if settings.runs("import"):
+        await attempt(
+            report,
+            f"import: {settings.rows:,} rows, enrolment service alone",
+            IMPORT_ROWS,
+            bulk_import,
+        )
+    if settings.runs("end-to-end"):
+        e2e = await attempt(report, f"end to end: {settings.rows:,} people", E2E_ROWS, end_to_end)
+    if settings.runs("naive"):
+        naive = await attempt(
+            report,
+            f"naive: {settings.rows:,} people row by row",
+            NAIVE_ROWS,
+            lambda: case_naive.run(settings, report),
+        )
+    if settings.runs("end-to-end") and settings.runs("naive"):
+        case, unit, target = RATIO
+        if e2e is not None and naive is not None:
+            report.add(Measurement(case, e2e / naive, unit, target))
+        else:
+            report.add(
+                Measurement(case, None, unit, target, "end to end or naive did not complete")
+            )
+    if settings.runs("limits"):
+        await attempt(
+            report, "limits: Kafka, COPY, SMTP sink", [], lambda: case_limits.run(settings, report)
+        )
 
 
 async def machine_state(settings: BenchSettings) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:55432/postgres"
 LOCAL_KAFKA = "127.0.0.1:9092"
+CASES = ("latency", "import", "end-to-end", "naive", "limits")
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,10 @@ class BenchSettings:
     postgres_url: str  # a maintenance database on a server where we may create databases
     kafka: str
     results_dir: Path  # kept after the run: results.json, CPU samples, the services' logs
+    cases: tuple[str, ...] = CASES  # which cases run, in their fixed order
+
+    def runs(self, case: str) -> bool:
+        return case in self.cases
 
     def timeout_s(self, floor_s: float = 120, per_second: float = 100) -> float:
         """How long a bulk wait may take before the case counts as failed: generous, so a
@@ -49,6 +54,11 @@ def parse_settings(argv: list[str] | None = None) -> BenchSettings:
     )
     parser.add_argument("--kafka", default=os.environ.get("BENCH_KAFKA", LOCAL_KAFKA))
     parser.add_argument(
+        "--cases",
+        default=os.environ.get("BENCH_CASES") or ",".join(CASES),
+        help=f"the cases to run, comma-separated (env BENCH_CASES; default all: {','.join(CASES)})",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         default=REPO_ROOT / ".run" / "bench" / time.strftime("%Y%m%d-%H%M%S"),
@@ -57,10 +67,15 @@ def parse_settings(argv: list[str] | None = None) -> BenchSettings:
     args = parser.parse_args(argv)
     if args.rows < 1 or args.latency_tries < 1:
         parser.error("--rows and --latency-tries must be at least 1")
+    cases = tuple(c.strip() for c in args.cases.split(",") if c.strip())
+    unknown = sorted(set(cases) - set(CASES))
+    if unknown or not cases:
+        parser.error(f"unknown case(s) {', '.join(unknown) or '(none given)'}: {', '.join(CASES)}")
     return BenchSettings(
         rows=args.rows,
         latency_tries=args.latency_tries,
         postgres_url=args.postgres,
         kafka=args.kafka,
         results_dir=args.results.resolve(),
+        cases=tuple(c for c in CASES if c in cases),
     )
