@@ -9,7 +9,14 @@ from fastapi.responses import StreamingResponse
 from onboarding_kit.problems import problems
 
 from enrolment.api.deps import CurrentCaller, Deps, EntityId, Into, TenantId
-from enrolment.api.files import CSV_UPLOAD_BODY, TEXT_BODY, csv_download, spooled_upload, text_of
+from enrolment.api.files import (
+    CSV_UPLOAD_BODY,
+    TEXT_BODY,
+    csv_download,
+    lines_at_most,
+    spooled_upload,
+    text_of,
+)
 from enrolment.api.schemas import ImportOut
 from enrolment.bootstrap import EnrolmentDependencies
 from enrolment.domain.csv_rows import (
@@ -45,8 +52,11 @@ async def _import(
     over the limits (bytes, rows) is refused whole, before any of it is stored."""
     limits = deps.settings
     with await spooled_upload(request, limits.import_max_bytes) as spool:
-        with text_of(spool) as text:
-            check_row_count(text, header, limits.import_max_rows)
+        # Every row takes at least one line: only a file with more lines than the limit
+        # allows needs its rows counted before the real read.
+        if lines_at_most(spool) > limits.import_max_rows:
+            with text_of(spool) as text:
+                check_row_count(text, header, limits.import_max_rows)
         with text_of(spool) as text:
             rows = read_csv(text, header)  # a file-level error is raised here
             summary = await imports.import_people(
