@@ -253,3 +253,20 @@ async def sampled(labeller: Labeller, interval_s: float = 1.0) -> AsyncIterator[
         tick()
         usage.seconds = time.monotonic() - started
         usage.machine_busy_s = machine_busy_seconds()[0] - busy_start
+
+
+def commit_described() -> str:
+    """The commit a run measured, "(dirty)" when tracked files differ from it."""
+
+    def git(*args: str) -> str:
+        result = subprocess.run(  # noqa: S603
+            ["git", *args],  # noqa: S607
+            cwd=Path(__file__).resolve().parents[1],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return result.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return git("rev-parse", "--short", "HEAD") + (" (dirty)" if dirty else "")

@@ -77,7 +77,7 @@ class Report:
             )
             for m in self.measurements
         ]
-        return _markdown(rows, right_aligned={1})
+        return markdown(rows, right_aligned={1})
 
     def write(self, path: Path, header: dict[str, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +98,7 @@ def _number(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def _markdown(rows: Sequence[Sequence[str]], right_aligned: set[int]) -> str:
+def markdown(rows: Sequence[Sequence[str]], right_aligned: set[int]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
 
     def line(row: Sequence[str]) -> str:

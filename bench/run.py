@@ -12,7 +12,6 @@ import asyncio
 import os
 import platform
 import socket
-import subprocess
 import sys
 import time
 import traceback
@@ -23,7 +22,7 @@ import asyncpg
 
 from bench import case_e2e, case_import, case_latency, case_limits, case_naive
 from bench.infra import running_stack
-from bench.procstat import CORES, everyone_labeller, machine_memory_gib, sampled
+from bench.procstat import CORES, commit_described, everyone_labeller, machine_memory_gib, sampled
 from bench.report import Measurement, Report, Target, at_least, at_most
 from bench.settings import REPO_ROOT, BenchSettings, parse_settings
 
@@ -130,24 +129,12 @@ async def machine_state(settings: BenchSettings) -> dict[str, Any]:
         "cpu_cores": CORES,
         "memory_gib": machine_memory_gib(),
         "python": platform.python_version(),
-        "commit": _git("rev-parse", "--short", "HEAD")
-        + (" (dirty)" if _git("status", "--porcelain") else ""),
+        "commit": commit_described(),
         "postgres": pg,
         "rows": settings.rows,
         "latency_tries": settings.latency_tries,
         "busy_before": before.lines(6),
     }
-
-
-def _git(*args: str) -> str:
-    result = subprocess.run(  # noqa: S603
-        ["git", *args],  # noqa: S607
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout.strip()
 
 
 def print_report(report: Report, header: dict[str, Any]) -> None:

@@ -4,7 +4,6 @@ import asyncio
 import os
 import platform
 import socket
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -14,12 +13,12 @@ from bench.chaos.services import Services
 from bench.procstat import (
     CORES,
     Labeller,
+    commit_described,
     everyone_labeller,
     machine_memory_gib,
     sampled,
     short_command,
 )
-from bench.settings import REPO_ROOT
 
 
 async def header(infra: OwnInfra) -> dict[str, Any]:
@@ -32,24 +31,11 @@ async def header(infra: OwnInfra) -> dict[str, Any]:
         "memory_gib": machine_memory_gib(),
         "load_average": os.getloadavg(),
         "python": platform.python_version(),
-        "commit": _git("rev-parse", "--short", "HEAD")
-        + (" (dirty)" if _git("status", "--porcelain", "--untracked-files=no") else ""),
+        "commit": commit_described(),
         "postgres_port": infra.pg_port,
         "kafka": infra.kafka,
         "busy_before": before.lines(8),
     }
-
-
-def _git(*args: str) -> str:
-    """Read-only git queries (the commit the run measured)."""
-    result = subprocess.run(  # noqa: S603
-        ["git", *args],  # noqa: S607
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout.strip()
 
 
 def chaos_labeller(services: Services, infra: OwnInfra) -> Labeller:

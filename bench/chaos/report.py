@@ -2,7 +2,6 @@
 
 import json
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from bench.chaos.faults import Fault
 from bench.chaos.registrations import Registration
 from bench.chaos.services import Exit
 from bench.chaos.verify import UNEXPECTED_EXAMPLES, Outcome
+from bench.report import markdown
 
 ATTRIBUTION = (
     "How duplicates are counted and charged: the SMTP sink writes one .eml file per message "
@@ -29,22 +29,6 @@ ATTRIBUTION = (
     "lost leaves no row, only the mail it sent. 'same Message-ID' counts the duplicates that "
     "are the same notification (the same link) sent again; any other would be a second link."
 )
-
-
-def markdown(rows: Sequence[Sequence[str]], right_aligned: set[int]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-
-    def line(row: Sequence[str]) -> str:
-        cells = [
-            cell.rjust(widths[i]) if i in right_aligned else cell.ljust(widths[i])
-            for i, cell in enumerate(row)
-        ]
-        return "| " + " | ".join(cells) + " |"
-
-    rule = "|" + "|".join(
-        "-" * (w + 1) + ":" if i in right_aligned else "-" * (w + 2) for i, w in enumerate(widths)
-    )
-    return "\n".join([line(rows[0]), rule + "|", *(line(row) for row in rows[1:])])
 
 
 def _verdict(ok: bool) -> str:
