@@ -5,12 +5,13 @@ import pytest
 from onboarding_contracts import (
     EnrolmentCreated,
     InvitationIssued,
+    Origin,
     Topic,
     UnknownEventType,
     parse_event,
     topic_of,
 )
-from onboarding_contracts.events import EnrolmentCreatedData
+from onboarding_contracts.events import EnrolmentCreatedData, InvitationIssuedData
 from pydantic import ValidationError
 
 
@@ -48,23 +49,23 @@ def test_wire_form_uses_cloudevents_attribute_names() -> None:
     assert "tenant_id" not in wire
 
 
-def test_caused_by_carries_tenant_and_correlation_and_names_the_cause() -> None:
+def test_an_event_reacting_to_another_carries_its_tenant_and_correlation_and_names_it() -> None:
     cause = enrolment_created()
-    effect = InvitationIssued.caused_by(
-        cause,
-        source="/onboarding/invitation",
-        subject="inv-1",
-        data={
-            "invitation_id": "inv-1",
-            "enrolment_id": "enr-1",
-            "email": "ada@example.org",
-            "name": "Ada",
-            "course": "ielts",
-            "expires_at": datetime(2030, 1, 1, tzinfo=UTC),
-            "send_count": 1,
-            "sealed_link": "v1.abc",
-        },
+    effect = InvitationIssued.new(
+        Origin.reacting_to(cause, "/onboarding/invitation"),
+        InvitationIssuedData(
+            invitation_id="inv-1",
+            enrolment_id="enr-1",
+            email="ada@example.org",
+            name="Ada",
+            course="ielts",
+            expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+            send_count=1,
+            sealed_link="v2.k1.abc",
+        ),
     )
+    assert effect.subject == "inv-1"
+    assert effect.source == "/onboarding/invitation"
     assert effect.tenant_id == cause.tenant_id
     assert effect.correlation_id == cause.correlation_id
     assert effect.causation_id == cause.id

@@ -132,18 +132,5 @@ class Envelope(BaseModel):
             data=data,
         )
 
-    @classmethod
-    def caused_by(cls, cause: "Envelope", *, source: str, subject: str, data: Any) -> Self:
-        """A new event in reaction to `cause`: same tenant and correlation, causation = cause."""
-        return cls(
-            type=cls.event_type,
-            source=source,
-            subject=subject,
-            tenant_id=cause.tenant_id,
-            correlation_id=cause.correlation_id,
-            causation_id=cause.id,
-            data=data,
-        )
-
     def to_json(self) -> bytes:
         return self.model_dump_json().encode()
