@@ -97,7 +97,7 @@ choose_pg_dir() {
     if [[ -L "$PG_DIR" ]] || ! runuser -u postgres -- test -x "$RUN_DIR" 2>/dev/null; then
         local fallback
         fallback="/tmp/pg-$(echo -n "$RUN_DIR" | sha256sum | cut -c1-12)"
-        if [[ ! -e "$PG_DIR" ]]; then
+        if [[ ! -e "$PG_DIR" && ! -L "$PG_DIR" ]]; then  # a link whose target is not made yet exists too
             log "user postgres cannot reach $RUN_DIR; using $fallback (symlinked as $PG_DIR)"
             ln -s "$fallback" "$PG_DIR"
         fi
