@@ -74,7 +74,7 @@ def records(source: TextSource | Iterable[str]) -> Iterator[tuple[int, list[str]
 
 def is_blank(values: list[str]) -> bool:
     """A line of nothing but separators and spaces: not a row."""
-    return not any(value.strip() for value in values)
+    return not "".join(values).strip()
 
 
 class _TooLong(Exception):

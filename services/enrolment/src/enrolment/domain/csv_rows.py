@@ -110,9 +110,10 @@ def _rows(
         line, values = record
         if is_blank(values):
             continue  # blank lines are not rows
-        raw = printable(",".join(values))  # stored and shown as the row's text
         if len(values) > len(columns):
-            yield RowError(line, None, f"{len(values)} values for {len(columns)} columns", raw)
+            yield RowError(
+                line, None, f"{len(values)} values for {len(columns)} columns", _raw(values)
+            )
             continue
         cell = {name: values[i] if i < len(values) else "" for name, i in index.items()}
         try:
@@ -126,12 +127,21 @@ def _rows(
                 channel=cell.get("channel"),
             )
         except InvalidEnrolment as error:
-            yield RowError(line, error.field, error.reason, raw)
+            yield RowError(line, error.field, error.reason, _raw(values))
             continue
         if person.email in seen:
             yield RowError(
-                line, "email", f"duplicate in this file (first on line {seen[person.email]})", raw
+                line,
+                "email",
+                f"duplicate in this file (first on line {seen[person.email]})",
+                _raw(values),
             )
             continue
         seen[person.email] = line
         yield Row(line, person)
+
+
+def _raw(values: list[str]) -> str:
+    """A refused row's text as it is stored and shown (made only for refused rows: most
+    rows of a large import are good)."""
+    return printable(",".join(values))

@@ -96,6 +96,8 @@ def clean_channel(raw: str | None) -> Channel:
 
 def optional_text(field: str, raw: str | None, limit: int) -> str | None:
     """A trimmed value, or None for a blank one; no control characters, not too long."""
+    if not raw:
+        return None
     refuse_control_characters(field, raw)
     value = (raw or "").strip() or None
     refuse_longer_than(field, value, limit)

@@ -29,7 +29,7 @@ _NAME_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def refuse_control_characters(field: str, value: str | None, *, in_name: bool = False) -> None:
-    if value is not None and (_NAME_CONTROL if in_name else _CONTROL).search(value):
+    if value and (_NAME_CONTROL if in_name else _CONTROL).search(value):
         raise InvalidEnrolment(field, "contains a control character")
 
 
