@@ -2,7 +2,7 @@
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from onboarding_contracts.envelope import Envelope, Payload
 
@@ -17,6 +17,40 @@ ExternalId = Annotated[str, Field(max_length=100)]
 Phone = Annotated[str, Field(max_length=32)]
 Code = Annotated[str, Field(max_length=200)]  # a course or cohort
 Id = Annotated[str, Field(max_length=100)]
+
+
+# A link's lifetime, as a tenant may set it (seed 002: 24 hours by default).
+DEFAULT_LINK_TTL_HOURS = 24.0
+MAX_LINK_TTL_HOURS = 24.0 * 30
+# Seed 002: "Admins can resend the invitation ... up to 3 times".
+DEFAULT_MAX_RESENDS = 3
+MAX_RESENDS_LIMIT = 10
+
+
+class LinkPolicy(BaseModel):
+    """The tenant's rules for the links of an invitation, as they were when it was asked
+    for: the invitation service applies the policy each request brings, so a tenant's change
+    of settings reaches every later link without the service keeping a copy of them."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    ttl_hours: float = Field(
+        default=DEFAULT_LINK_TTL_HOURS,
+        gt=0,
+        le=MAX_LINK_TTL_HOURS,
+        description="How long each link stays usable",
+    )
+    max_resends: int = Field(
+        default=DEFAULT_MAX_RESENDS,
+        ge=0,
+        le=MAX_RESENDS_LIMIT,
+        description="How many times an admin (or the person) may have the link resent",
+    )
+    self_service_resend: bool = Field(
+        default=False,
+        description="Whether the person may ask for a new link from the page of an expired "
+        "or replaced one",
+    )
 
 
 class EnrolmentEvent(Envelope):
@@ -37,6 +71,9 @@ class EnrolmentCreatedData(Payload):
         default=None, description="Set when the row came from a CSV import"
     )
     invite: bool = Field(default=True, description="False when the tenant invites later by hand")
+    link_policy: LinkPolicy | None = Field(
+        default=None, description="The tenant's link rules; absent: the defaults"
+    )
 
 
 class EnrolmentCreated(EnrolmentEvent):
@@ -72,6 +109,9 @@ class InvitationRequestedData(Payload):
     cohort: Code | None = None
     channel: Channel = "email"
     phone: Phone | None = None
+    link_policy: LinkPolicy | None = Field(
+        default=None, description="The tenant's link rules; absent: the defaults"
+    )
 
 
 class InvitationRequested(EnrolmentEvent):
@@ -94,3 +134,22 @@ class EnrolmentCancelled(EnrolmentEvent):
 
     type: Literal["onboarding.enrolment.cancelled"]
     data: EnrolmentCancelledData
+
+
+class ReminderRequestedData(Payload):
+    enrolment_id: Id
+    course: Code
+    scheduled: bool = Field(
+        default=False, description="True when the tenant's reminder schedule asked for it"
+    )
+    link_policy: LinkPolicy | None = Field(
+        default=None, description="The tenant's link rules; absent: the defaults"
+    )
+
+
+class ReminderRequested(EnrolmentEvent):
+    """Remind an invited person who has not registered yet: they get a fresh link with
+    reminder wording (the earlier links die). Subject: the enrolment id."""
+
+    type: Literal["onboarding.enrolment.reminder_requested"]
+    data: ReminderRequestedData

@@ -7,6 +7,10 @@ from pydantic import AwareDatetime, Field
 from onboarding_contracts.envelope import Envelope, Payload
 from onboarding_contracts.events.enrolment import Channel, Code, Email, Id, PersonName, Phone
 
+# Why a link was sent: the first one, a resend (an admin's, or the person's own request),
+# or a reminder. The message's wording follows it.
+SendReason = Literal["invitation", "resend", "reminder"]
+
 
 class InvitationEvent(Envelope):
     subject_field: ClassVar[str] = "invitation_id"
@@ -21,7 +25,16 @@ class InvitationIssuedData(Payload):
     channel: Channel = "email"
     phone: Phone | None = None
     expires_at: AwareDatetime
-    send_count: int = Field(ge=1, description="1 for the first link, 2 after one resend, ...")
+    send_count: int = Field(
+        ge=1, description="Links sent so far, this one included: 1 for the first link"
+    )
+    reason: SendReason = Field(
+        default="invitation",
+        description="invitation (the first link), resend, or reminder; a resend or a "
+        "reminder replaces every earlier link",
+    )
+    resend_count: int = Field(default=0, ge=0, description="Resends so far, this one included")
+    reminder_count: int = Field(default=0, ge=0, description="Reminders so far, this one included")
     sealed_link: str = Field(
         description="The accept link, sealed with AES-256-GCM under a key only the invitation "
         "and notification services hold, bound to the tenant, the invitation, the send count "
@@ -56,6 +69,21 @@ class InvitationIssued(InvitationEvent):
 
     type: Literal["onboarding.invitation.issued"]
     data: InvitationIssuedData
+
+
+class InvitationExpiredData(Payload):
+    invitation_id: str
+    enrolment_id: str
+    send_count: int = Field(ge=1, description="The link that expired (see InvitationIssued)")
+    expired_at: AwareDatetime
+
+
+class InvitationExpired(InvitationEvent):
+    """The invitation's link passed its lifetime unused; a resend or a reminder can still
+    bring a new one. Subject: the invitation id."""
+
+    type: Literal["onboarding.invitation.expired"]
+    data: InvitationExpiredData
 
 
 class InvitationAcceptedData(Payload):

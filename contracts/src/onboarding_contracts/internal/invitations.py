@@ -1,7 +1,10 @@
-"""The invitation service's internal API: whether a link may be used, and using it.
+"""The invitation service's internal API: whether a link may be used, using it, and
+replacing it.
 
-The invitation service is the single judge of single use; the registration service asks it
-over HTTP. Both sides import this module, so the paths, the header, the bodies and the
+The invitation service is the single judge of single use and of every link's replacement:
+the registration service asks it whether a link may be used, redeems it, and forwards a
+person's request for a new link; the enrolment service asks it to resend an invitation for
+an admin. Both sides import this module, so the paths, the header, the bodies and the
 refusal statuses are written once.
 """
 
@@ -10,9 +13,13 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from onboarding_contracts.events.enrolment import Id, LinkPolicy
+
 PREFIX = "/internal/v1/invitations"
 INSPECT_PATH = "/inspect"
 REDEEM_PATH = "/redeem"
+RESEND_PATH = "/resend"  # an admin's resend, through the enrolment service
+NEW_LINK_PATH = "/new-link"  # a person's own request, from the page of a dead link
 TOKEN_HEADER = "X-Internal-Token"  # noqa: S105 (a header name)
 MAX_TOKEN_LENGTH = 200
 
@@ -24,6 +31,7 @@ class LinkRefusal(StrEnum):
     EXPIRED = "expired"
     USED = "used"
     REVOKED = "revoked"
+    REPLACED = "replaced"  # a newer link was sent: this one died when it was
 
     @property
     def status_code(self) -> int:
@@ -59,3 +67,47 @@ class LinkDetails(BaseModel):
 class RefusalOut(BaseModel):
     reason: LinkRefusal
     message: str = Field(description="What the person can do about it")
+    new_link_allowed: bool = Field(
+        default=False,
+        description="Whether the person may ask for a new link from this page "
+        f"({NEW_LINK_PATH}): the tenant allows it and the invitation can still be resent",
+    )
+
+
+class ResendRefusal(StrEnum):
+    """Why an invitation cannot be resent (every one answers 409)."""
+
+    NOT_ISSUED = "not_issued"  # its first link is still on its way (or there is none)
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+    LIMIT_REACHED = "limit_reached"
+    NOT_ALLOWED = "not_allowed"  # the tenant does not let people ask for a new link
+    TOO_SOON = "too_soon"  # a link was sent moments ago (no spam on double clicks)
+
+
+class ResendRefusedOut(BaseModel):
+    reason: ResendRefusal
+    message: str
+
+
+class ResendIn(BaseModel):
+    tenant_id: Id
+    enrolment_id: Id
+    link_policy: LinkPolicy = Field(default_factory=LinkPolicy)
+
+
+class InvitationState(BaseModel):
+    """Where an invitation stands after a resend."""
+
+    invitation_id: str
+    enrolment_id: str
+    status: str
+    send_count: int
+    resend_count: int
+    reminder_count: int
+    last_sent_at: datetime
+    expires_at: datetime
+
+
+class NewLinkOut(BaseModel):
+    message: str = Field(description="What the person is told: where the new link went")
