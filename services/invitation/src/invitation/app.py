@@ -1,14 +1,22 @@
 """Wiring of the invitation service."""
 
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
-from onboarding_contracts import InvitationAccepted, InvitationIssued, InvitationRevoked
+from onboarding_contracts import (
+    InvitationAccepted,
+    InvitationExpired,
+    InvitationIssued,
+    InvitationRevoked,
+)
+from onboarding_kit.clock import Clock, utcnow
 from onboarding_kit.runtime import build_service, serve
 
 from invitation.api import router
 from invitation.bootstrap import bootstrap
 from invitation.consumers import subscriptions
+from invitation.jobs import jobs
 from invitation.settings import InvitationSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -17,15 +25,17 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 __all__ = ["MIGRATIONS", "InvitationSettings", "create_app", "main"]
 
 
-def create_app(settings: InvitationSettings | None = None) -> FastAPI:
+def create_app(settings: InvitationSettings | None = None, *, clock: Clock = utcnow) -> FastAPI:
+    """The service; `clock` replaces the time it reads everywhere (for tests)."""
     return build_service(
         settings or InvitationSettings(),
         title="Onboarding: invitation",
         migrations=MIGRATIONS,
-        emits=[InvitationIssued, InvitationAccepted, InvitationRevoked],
-        bootstrap=bootstrap,
+        emits=[InvitationIssued, InvitationExpired, InvitationAccepted, InvitationRevoked],
+        bootstrap=partial(bootstrap, clock=clock),
         routers=[router],
         subscriptions=subscriptions,
+        jobs=jobs,
     )
 
 

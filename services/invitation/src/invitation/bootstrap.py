@@ -1,7 +1,6 @@
 """The invitation service's dependencies, built once and handed to routes and consumers."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from onboarding_kit.clock import Clock, utcnow
 from onboarding_kit.ids import IdFactory, new_id
@@ -9,9 +8,10 @@ from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.sealing import Sealer
 from onboarding_kit.uow import UnitOfWork
 
-from invitation.domain.links import IssuePolicy, TokenFactory, new_token
+from invitation.domain.links import new_token
 from invitation.settings import InvitationSettings
 from invitation.store import InvitationTransaction
+from invitation.use_cases.sending import Links
 
 
 @dataclass(frozen=True)
@@ -20,21 +20,22 @@ class InvitationDependencies:
     uow: UnitOfWork[InvitationTransaction]
     clock: Clock
     new_id: IdFactory
-    new_token: TokenFactory
-    sealer: Sealer  # seals accept links for the notification service, the other key holder
-    issue_policy: IssuePolicy
+    links: Links  # tokens, accept links, and their seal for the notification service
 
 
-def bootstrap(runtime: ServiceRuntime, settings: InvitationSettings) -> InvitationDependencies:
+def bootstrap(
+    runtime: ServiceRuntime, settings: InvitationSettings, *, clock: Clock = utcnow
+) -> InvitationDependencies:
+    """The dependencies over this runtime; `clock` is every route's, consumer's and
+    periodic job's time (a test moves it)."""
     return InvitationDependencies(
         settings=settings,
         uow=runtime.unit_of_work(InvitationTransaction),
-        clock=utcnow,
+        clock=clock,
         new_id=new_id,
-        new_token=new_token,
-        sealer=Sealer(settings.invitation_link_key),
-        issue_policy=IssuePolicy(
+        links=Links(
             registration_url=settings.registration_public_url,
-            ttl=timedelta(hours=settings.invitation_ttl_hours),
+            sealer=Sealer(settings.invitation_link_key),
+            new_token=new_token,
         ),
     )

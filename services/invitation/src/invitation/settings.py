@@ -1,9 +1,10 @@
-"""The invitation service's settings, read from the environment."""
+"""The invitation service's settings, read from the environment.
+
+How long a link lasts, and how often it may be resent, are not settings of the service:
+each tenant's link policy decides, brought by every request for a link."""
 
 from onboarding_kit.settings import ServiceSettings
 from pydantic import Field
-
-from invitation.domain.links import DEFAULT_TTL
 
 
 class InvitationSettings(ServiceSettings):
@@ -12,6 +13,11 @@ class InvitationSettings(ServiceSettings):
     registration_public_url: str = Field(
         default="http://127.0.0.1:8004", description="Base of the accept links sent to people"
     )
-    invitation_ttl_hours: float = Field(default=DEFAULT_TTL.total_seconds() / 3600, gt=0)
     invitation_link_key: str = Field(description="AES-256-GCM key sealing accept links")
     internal_api_token: str = Field(min_length=16)
+    expiry_sweep_interval_s: float = Field(
+        default=30,
+        gt=0,
+        description="How often overdue invitations are marked expired (a link is refused at "
+        "use time regardless; this is how late its enrolment may show it)",
+    )

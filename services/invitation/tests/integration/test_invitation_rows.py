@@ -38,13 +38,21 @@ def new_invitation(n: int, **changes: object) -> NewInvitation:
         "name": f"Person {n}",
         "course": "Biology 101",
         "channel": "sms",
+        "phone": f"+44770090{n:04d}",
         "status": InvitationStatus.PENDING,
         "send_count": 1,
+        "resend_count": 0,
+        "reminder_count": 0,
+        "last_sent_at": ISSUED_AT,
+        "last_reminded_at": None,
         "expires_at": EXPIRES_AT,
+        "ttl_hours": 24.0,
+        "max_resends": 3,
+        "self_service_resend": False,
         "correlation_id": f"corr-{n}",
         **changes,
     }
-    return NewInvitation(Invitation(**fields), f"+44770090{n:04d}", hash_token(f"tok-{n}"))
+    return NewInvitation(Invitation(**fields), hash_token(f"tok-{n}"))
 
 
 async def row_of(tx: InvitationTransaction, invitation_id: str) -> asyncpg.Record:
@@ -54,7 +62,18 @@ async def row_of(tx: InvitationTransaction, invitation_id: str) -> asyncpg.Recor
 async def test_every_column_is_written_from_the_field_of_its_name(
     tx: InvitationTransaction,
 ) -> None:
-    new = [new_invitation(1), new_invitation(2, channel="email", send_count=2)]
+    new = [
+        new_invitation(1),
+        new_invitation(
+            2,
+            channel="email",
+            phone=None,
+            send_count=2,
+            ttl_hours=0.5,
+            max_resends=0,
+            self_service_resend=True,
+        ),
+    ]
     assert await tx.invitations.create_many(new, ISSUED_AT) == {"inv-1", "inv-2"}
     for n in new:
         row = await row_of(tx, n.invitation.id)
@@ -95,7 +114,9 @@ async def test_redeem_is_a_compare_and_set_judged_at_the_given_time(
     assert (await row_of(tx, "inv-1"))["accepted_at"] == at, "the first accept stands"
 
 
-async def test_revoke_withdraws_only_a_pending_invitation(tx: InvitationTransaction) -> None:
+async def test_revoke_withdraws_a_pending_or_expired_invitation_once(
+    tx: InvitationTransaction,
+) -> None:
     await tx.invitations.create_many([new_invitation(1)], ISSUED_AT)
     at = ISSUED_AT + timedelta(hours=2)
     revoked = await tx.invitations.revoke("enr-1", at)
@@ -104,6 +125,9 @@ async def test_revoke_withdraws_only_a_pending_invitation(tx: InvitationTransact
     assert (await row_of(tx, "inv-1"))["updated_at"] == at
     assert await tx.invitations.revoke("enr-1", at) is None
     assert await tx.invitations.redeem(hash_token("tok-1"), at) is None
+    await tx.invitations.create_many([new_invitation(2, status=InvitationStatus.EXPIRED)], at)
+    revoked = await tx.invitations.revoke("enr-2", at)
+    assert revoked is not None and revoked.status is InvitationStatus.REVOKED
 
 
 async def test_record_account_stamps_the_given_time(tx: InvitationTransaction) -> None:

@@ -4,188 +4,28 @@ EnrolmentCreated events are published to Kafka like the enrolment service would;
 service stores and publishes is read back from its database and its topic."""
 
 import asyncio
-import contextlib
 import hashlib
 import json
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
-import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from fastapi import FastAPI
-from invitation.app import create_app
-from invitation.settings import InvitationSettings
-from onboarding_contracts import (
-    EnrolmentCreated,
-    InvitationAccepted,
-    InvitationIssued,
-    Origin,
-    RegistrationCompleted,
-    Topic,
-    parse_event,
-)
-from onboarding_contracts.events import (
-    EnrolmentCreatedData,
-    RegistrationCompletedData,
-    link_context_of,
-)
-from onboarding_contracts.internal.invitations import (
-    INSPECT_PATH,
-    PREFIX,
-    REDEEM_PATH,
+from onboarding_contracts import InvitationAccepted, Origin, RegistrationCompleted, parse_event
+from onboarding_contracts.events import LinkPolicy, RegistrationCompletedData
+from onboarding_devtools.testing import eventually, read_topic
+
+from .harness import (
+    AUTH,
+    INSPECT,
+    PROBLEM_JSON,
+    REDEEM,
     TOKEN_HEADER,
+    Service,
+    enrolment_created,
+    of_type,
 )
-from onboarding_devtools.testing import eventually, first_event, query, read_topic, running
-from onboarding_kit.kafka import TopicNames
-from onboarding_kit.sealing import Sealer, new_key
 
 pytestmark = pytest.mark.integration
-
-INTERNAL_TOKEN = "internal-token-for-the-tests-0123456789"
-AUTH = {TOKEN_HEADER: INTERNAL_TOKEN}
-INSPECT = PREFIX + INSPECT_PATH
-REDEEM = PREFIX + REDEEM_PATH
-PROBLEM_JSON = "application/problem+json"
-REGISTRATION_URL = "https://join.example.org"
-
-
-def enrolment_created(
-    enrolment_id: str | None = None, *, invite: bool = True, tenant_id: str = "tenant-1"
-) -> EnrolmentCreated:
-    enrolment_id = enrolment_id or f"enr-{uuid.uuid4().hex[:10]}"
-    return EnrolmentCreated.new(
-        Origin("/test", tenant_id, f"corr-{uuid.uuid4().hex[:10]}"),
-        EnrolmentCreatedData(
-            enrolment_id=enrolment_id,
-            email=f"{enrolment_id}@example.org",
-            name="Ada Lovelace",
-            external_id=enrolment_id,
-            role="learner",
-            course="Analytical Engines 101",
-            invite=invite,
-        ),
-    )
-
-
-@dataclass
-class Service:
-    """The running invitation service and what a test needs around it."""
-
-    app: FastAPI
-    client: httpx.AsyncClient
-    database: str
-    kafka: str
-    topics: TopicNames
-    producer: AIOKafkaProducer
-    sealer: Sealer
-
-    @property
-    def invitation_topic(self) -> str:
-        return self.topics.name(Topic.INVITATION)
-
-    async def publish(self, event: EnrolmentCreated | RegistrationCompleted) -> None:
-        topic = Topic.ENROLMENT if isinstance(event, EnrolmentCreated) else Topic.REGISTRATION
-        await self.producer.send_and_wait(
-            self.topics.name(topic), value=event.to_json(), key=event.subject.encode()
-        )
-
-    async def issued_for(self, enrolment_id: str) -> tuple[InvitationIssued, ConsumerRecord]:
-        """The InvitationIssued of this enrolment, and the Kafka record it came in."""
-
-        return await first_event(
-            self.kafka,
-            self.invitation_topic,
-            InvitationIssued,
-            where=lambda e: e.data.enrolment_id == enrolment_id,
-        )
-
-    def token_of(self, issued: InvitationIssued) -> str:
-        link = self.sealer.unseal(issued.data.sealed_link, context=link_context_of(issued))
-        assert link.startswith(f"{REGISTRATION_URL}/join?")
-        [token] = parse_qs(urlsplit(link).query)["token"]
-        return token
-
-    async def invite(self) -> tuple[EnrolmentCreated, InvitationIssued, str]:
-        """Enrol someone and return the raw token of the link they were sent."""
-        event = enrolment_created()
-        await self.publish(event)
-        issued, _ = await self.issued_for(event.data.enrolment_id)
-        return event, issued, self.token_of(issued)
-
-    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        return await query(self.database, sql, *args)
-
-    async def outbox_is_empty(self) -> bool:
-        return (await self.fetch("SELECT count(*) AS n FROM outbox"))[0]["n"] == 0
-
-    async def published(self) -> list[ConsumerRecord]:
-        """Everything on the invitation topic once the outbox has drained: every event the
-        service ever committed is then on the broker, so none can arrive later."""
-        await eventually(self.outbox_is_empty, timeout_s=10)
-        return await read_to_end(self.kafka, self.invitation_topic, self.producer)
-
-
-async def read_to_end(
-    bootstrap_servers: str, topic: str, producer: AIOKafkaProducer
-) -> list[ConsumerRecord]:
-    """Every record of every partition of `topic`, up to the end offsets at call time."""
-    partitions = [TopicPartition(topic, p) for p in await producer.partitions_for(topic)]
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
-    )
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        records: list[ConsumerRecord] = []
-        async with asyncio.timeout(10):
-            while [p for p in partitions if await consumer.position(p) < ends[p]]:
-                for batch in (await consumer.getmany(timeout_ms=200)).values():
-                    records.extend(batch)
-        return records
-    finally:
-        await consumer.stop()
-
-
-def of_type(records: list[ConsumerRecord], event_type: str) -> list[ConsumerRecord]:
-    return [r for r in records if json.loads(r.value)["type"] == event_type]
-
-
-@pytest.fixture
-def start_service(database: str, kafka: str, topic_prefix: str, producer: AIOKafkaProducer):
-    @contextlib.asynccontextmanager
-    async def start(ttl_hours: float = 24) -> AsyncIterator[Service]:
-        key = new_key()
-        app = create_app(
-            InvitationSettings(
-                database_url=database,
-                kafka_bootstrap_servers=kafka,
-                kafka_topic_prefix=topic_prefix,
-                registration_public_url=REGISTRATION_URL,
-                invitation_link_key=key,
-                internal_api_token=INTERNAL_TOKEN,
-                invitation_ttl_hours=ttl_hours,
-            )
-        )
-        async with running(app) as client:
-            yield Service(
-                app, client, database, kafka, TopicNames(topic_prefix), producer, Sealer(key)
-            )
-
-    return start
-
-
-@pytest.fixture
-async def service(start_service) -> AsyncIterator[Service]:
-    async with start_service() as service:
-        yield service
 
 
 async def test_an_enrolment_is_invited_once_with_a_sealed_link_whose_token_is_never_stored(
@@ -305,25 +145,24 @@ async def test_the_internal_endpoints_judge_and_redeem_a_link(service: Service) 
     assert len(of_type(await service.published(), InvitationAccepted.event_type)) == 1
 
 
-async def test_a_link_is_refused_once_it_expired_without_any_sweeper(start_service) -> None:
-    async with start_service(ttl_hours=0.001) as service:  # 3.6 s
-        _, issued, token = await service.invite()
-        body = {"token": token}
-        assert datetime.now(UTC) < issued.data.expires_at
-        assert (await service.client.post(INSPECT, json=body, headers=AUTH)).status_code == 200
+async def test_a_link_is_refused_once_it_expired_without_any_sweeper(service: Service) -> None:
+    _, issued, token = await service.invite(LinkPolicy(ttl_hours=0.001))  # 3.6 s
+    body = {"token": token}
+    assert datetime.now(UTC) < issued.data.expires_at
+    assert (await service.client.post(INSPECT, json=body, headers=AUTH)).status_code == 200
 
-        wait = (issued.data.expires_at - datetime.now(UTC)) + timedelta(milliseconds=100)
-        await asyncio.sleep(max(wait.total_seconds(), 0))
+    wait = (issued.data.expires_at - datetime.now(UTC)) + timedelta(milliseconds=100)
+    await asyncio.sleep(max(wait.total_seconds(), 0))
 
-        for path in (INSPECT, REDEEM):
-            refused = await service.client.post(path, json=body, headers=AUTH)
-            assert refused.status_code == 410, path
-            assert refused.json()["reason"] == "expired"
-            assert "expired" in refused.json()["message"]
-        # Judged at use time: the row itself was never touched.
-        [row] = await service.fetch("SELECT status, accepted_at FROM invitations")
-        assert (row["status"], row["accepted_at"]) == ("pending", None)
-        assert of_type(await service.published(), InvitationAccepted.event_type) == []
+    for path in (INSPECT, REDEEM):
+        refused = await service.client.post(path, json=body, headers=AUTH)
+        assert refused.status_code == 410, path
+        assert refused.json()["reason"] == "expired"
+        assert "expired" in refused.json()["message"]
+    # Judged at use time: the row itself was never touched.
+    [row] = await service.fetch("SELECT status, accepted_at FROM invitations")
+    assert (row["status"], row["accepted_at"]) == ("pending", None)
+    assert of_type(await service.published(), InvitationAccepted.event_type) == []
 
 
 async def test_of_concurrent_redeems_of_one_link_exactly_one_succeeds(service: Service) -> None:

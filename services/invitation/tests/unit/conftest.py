@@ -1,5 +1,6 @@
 """In-memory stand-ins for the invitation service's transaction and unit of work, with the
-semantics of the SQL: one invitation per enrolment, and a redeem that is a compare-and-set."""
+semantics of the SQL: one invitation per enrolment, a redeem that is a compare-and-set, and
+link replacements that check their rule and keep the replaced hash."""
 
 import dataclasses
 from collections.abc import AsyncIterator, Sequence
@@ -9,12 +10,42 @@ from datetime import UTC, datetime
 
 import pytest
 from invitation.domain.links import hash_token
-from invitation.domain.statuses import InvitationStatus
+from invitation.domain.statuses import RESENDABLE, InvitationStatus
 from invitation.store.invitations import Invitation, NewInvitation
+from invitation.store.lifecycle import Expired, NewLink
 from onboarding_contracts import Envelope
 
 # Far from any test's clock: an invitation added without `expires_at` is unexpired.
 FAR_FUTURE = datetime(2100, 1, 1, tzinfo=UTC)
+SENT_AT = datetime(2025, 1, 1, tzinfo=UTC)  # long before any test's clock
+
+
+def invitation(**changes: object) -> Invitation:
+    """A pending invitation of Ann's, sent once, with these changes."""
+    return dataclasses.replace(
+        Invitation(
+            id="inv-1",
+            tenant_id="tenant-1",
+            enrolment_id="enr-1",
+            email="ann@example.org",
+            name="Ann Lee",
+            course="Biology 101",
+            channel="email",
+            phone=None,
+            status=InvitationStatus.PENDING,
+            send_count=1,
+            resend_count=0,
+            reminder_count=0,
+            last_sent_at=SENT_AT,
+            last_reminded_at=None,
+            expires_at=FAR_FUTURE,
+            ttl_hours=24,
+            max_resends=3,
+            self_service_resend=False,
+            correlation_id="corr-1",
+        ),
+        **changes,
+    )
 
 
 @dataclass
@@ -23,7 +54,7 @@ class FakeInvitationRows:
 
     invitations: dict[str, Invitation] = field(default_factory=dict)
     token_hashes: dict[str, bytes] = field(default_factory=dict)
-    phones: dict[str, str | None] = field(default_factory=dict)
+    replaced: dict[bytes, str] = field(default_factory=dict)  # replaced_links
     created_at: dict[str, datetime] = field(default_factory=dict)
     accounts: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     create_returns: bool | None = None  # False: every enrolment is already invited
@@ -39,19 +70,15 @@ class FakeInvitationRows:
                 continue
             self.invitations[n.invitation.id] = n.invitation
             self.token_hashes[n.invitation.id] = n.token_hash
-            self.phones[n.invitation.id] = n.phone
             self.created_at[n.invitation.id] = at
             created.add(n.invitation.id)
         return created
 
     async def revoke(self, enrolment_id: str, now: datetime) -> Invitation | None:
-        for invitation in self.invitations.values():
-            if (
-                invitation.enrolment_id == enrolment_id
-                and invitation.status is InvitationStatus.PENDING
-            ):
-                revoked = dataclasses.replace(invitation, status=InvitationStatus.REVOKED)
-                self.invitations[invitation.id] = revoked
+        for found in self.invitations.values():
+            if found.enrolment_id == enrolment_id and found.status in RESENDABLE:
+                revoked = dataclasses.replace(found, status=InvitationStatus.REVOKED)
+                self.invitations[found.id] = revoked
                 return revoked
         return None
 
@@ -59,6 +86,16 @@ class FakeInvitationRows:
         for invitation_id, stored in self.token_hashes.items():
             if stored == token_hash:
                 return self.invitations[invitation_id]
+        return None
+
+    async def replaced_by_hash(self, token_hash: bytes) -> Invitation | None:
+        invitation_id = self.replaced.get(token_hash)
+        return None if invitation_id is None else self.invitations[invitation_id]
+
+    async def of_enrolment(self, tenant_id: str, enrolment_id: str) -> Invitation | None:
+        for found in self.invitations.values():
+            if (found.tenant_id, found.enrolment_id) == (tenant_id, enrolment_id):
+                return found
         return None
 
     async def redeem(
@@ -84,25 +121,80 @@ class FakeInvitationRows:
 
     def add(self, token: str, **changes: object) -> Invitation:
         """A pending invitation of Ann's, reached by `token`, with these changes."""
-        invitation = dataclasses.replace(
-            Invitation(
-                id="inv-1",
-                tenant_id="tenant-1",
-                enrolment_id="enr-1",
-                email="ann@example.org",
-                name="Ann Lee",
-                course="Biology 101",
-                channel="email",
-                status=InvitationStatus.PENDING,
-                send_count=1,
-                expires_at=FAR_FUTURE,
-                correlation_id="corr-1",
-            ),
-            **changes,
+        added = invitation(**changes)
+        self.invitations[added.id] = added
+        self.token_hashes[added.id] = hash_token(token)
+        return added
+
+
+@dataclass
+class FakeLifecycleRows:
+    """What the use cases need of LifecycleRows, over the same invitations."""
+
+    rows: FakeInvitationRows
+    lost_races: int = 0  # the next this many replacements find their rule refused
+
+    async def resend(self, link: NewLink) -> Invitation | None:
+        return await self._replace(
+            link, lambda i: i.resend_count < link.policy.max_resends, resend=True
         )
-        self.invitations[invitation.id] = invitation
-        self.token_hashes[invitation.id] = hash_token(token)
-        return invitation
+
+    async def resend_on_request(self, link: NewLink, *, sent_before: datetime) -> Invitation | None:
+        def allowed(i: Invitation) -> bool:
+            return (
+                i.self_service_resend
+                and i.resend_count < i.max_resends
+                and i.last_sent_at <= sent_before
+            )
+
+        return await self._replace(link, allowed, resend=True)
+
+    async def remind(self, link: NewLink, *, reminded_before: datetime) -> Invitation | None:
+        def allowed(i: Invitation) -> bool:
+            return i.last_reminded_at is None or i.last_reminded_at <= reminded_before
+
+        return await self._replace(link, allowed, resend=False)
+
+    async def _replace(self, link: NewLink, allowed, *, resend: bool) -> Invitation | None:
+        found = await self.rows.of_enrolment(link.tenant_id, link.enrolment_id)
+        if found is None or found.status not in RESENDABLE or not allowed(found):
+            return None
+        if self.lost_races:
+            self.lost_races -= 1
+            return None
+        replaced = dataclasses.replace(
+            found,
+            status=InvitationStatus.PENDING,
+            send_count=found.send_count + 1,
+            resend_count=found.resend_count + resend,
+            reminder_count=found.reminder_count + (not resend),
+            last_sent_at=link.sent_at,
+            last_reminded_at=found.last_reminded_at if resend else link.sent_at,
+            expires_at=link.expires_at,
+            ttl_hours=link.policy.ttl_hours,
+            max_resends=link.policy.max_resends,
+            self_service_resend=link.policy.self_service_resend,
+        )
+        self.rows.replaced[self.rows.token_hashes[found.id]] = found.id
+        self.rows.token_hashes[found.id] = link.token_hash
+        self.rows.invitations[found.id] = replaced
+        return replaced
+
+    async def expire_due(self, now: datetime, *, batch: int) -> list[Expired]:
+        due = sorted(
+            (
+                i
+                for i in self.rows.invitations.values()
+                if i.status is InvitationStatus.PENDING and i.expires_at <= now
+            ),
+            key=lambda i: i.expires_at,
+        )[:batch]
+        for i in due:
+            self.rows.invitations[i.id] = dataclasses.replace(i, status=InvitationStatus.EXPIRED)
+        return [
+            Expired(i.id, i.tenant_id, i.enrolment_id, i.correlation_id, i.send_count, i.expires_at)
+            for i in due
+        ]
 
 
 @dataclass
@@ -111,6 +203,10 @@ class FakeTransaction:
 
     invitations: FakeInvitationRows = field(default_factory=FakeInvitationRows)
     outbox: list[Envelope] = field(default_factory=list)
+    lifecycle: FakeLifecycleRows = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lifecycle = FakeLifecycleRows(self.invitations)
 
     async def publish(self, events: Sequence[Envelope]) -> None:
         self.outbox.extend(events)

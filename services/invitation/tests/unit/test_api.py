@@ -3,7 +3,7 @@ and refusals of the contract, and what the OpenAPI document says of them."""
 
 import dataclasses
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -13,8 +13,10 @@ from invitation.domain.statuses import REFUSAL_MESSAGES, InvitationStatus
 from invitation.settings import InvitationSettings
 from onboarding_contracts.internal.invitations import (
     INSPECT_PATH,
+    NEW_LINK_PATH,
     PREFIX,
     REDEEM_PATH,
+    RESEND_PATH,
     TOKEN_HEADER,
     LinkRefusal,
 )
@@ -24,6 +26,8 @@ INTERNAL_TOKEN = "internal-token-for-the-tests-0123456789"
 AUTH = {TOKEN_HEADER: INTERNAL_TOKEN}
 INSPECT = PREFIX + INSPECT_PATH
 REDEEM = PREFIX + REDEEM_PATH
+RESEND = PREFIX + RESEND_PATH
+NEW_LINK = PREFIX + NEW_LINK_PATH
 PATHS = (INSPECT, REDEEM)
 EXPIRES_AT = datetime(2100, 1, 1, tzinfo=UTC)
 
@@ -48,7 +52,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("path", (*PATHS, NEW_LINK))
 @pytest.mark.parametrize(
     "token",
     [
@@ -153,3 +157,107 @@ async def test_the_openapi_document_names_every_answer_of_both_routes(
         assert "application/problem+json" in responses[status]["content"], status
     ok = responses["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/LinkDetails"}
+
+
+async def test_the_guard_covers_the_resend_route_too(tx, client: httpx.AsyncClient) -> None:
+    tx.invitations.add("tok")
+    body = {"tenant_id": "tenant-1", "enrolment_id": "enr-1"}
+    response = await client.post(RESEND, json=body, headers={TOKEN_HEADER: "x" * 20})
+    assert response.status_code == 401
+    assert tx.invitations.invitations["inv-1"].send_count == 1
+
+
+async def test_a_resend_answers_the_invitations_state(tx, client: httpx.AsyncClient) -> None:
+    tx.invitations.add("tok", status=InvitationStatus.EXPIRED)
+    body = {"tenant_id": "tenant-1", "enrolment_id": "enr-1", "link_policy": {"ttl_hours": 1}}
+    response = await client.post(RESEND, json=body, headers=AUTH)
+    assert response.status_code == 200, response.text
+    state = response.json()
+    assert {k: state[k] for k in ("invitation_id", "enrolment_id", "status")} == {
+        "invitation_id": "inv-1",
+        "enrolment_id": "enr-1",
+        "status": "pending",
+    }
+    assert (state["send_count"], state["resend_count"], state["reminder_count"]) == (2, 1, 0)
+    sent_at = datetime.fromisoformat(state["last_sent_at"])
+    assert datetime.fromisoformat(state["expires_at"]) == sent_at + timedelta(hours=1)
+    # The old link is now refused as replaced.
+    refused = await client.post(INSPECT, json={"token": "tok"}, headers=AUTH)
+    assert (refused.status_code, refused.json()["reason"]) == (410, "replaced")
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"status": InvitationStatus.ACCEPTED}, "accepted"),
+        ({"status": InvitationStatus.REVOKED}, "revoked"),
+        ({"resend_count": 3}, "limit_reached"),
+        ({"enrolment_id": "enr-2"}, "not_issued"),
+    ],
+)
+async def test_a_refused_resend_is_a_409_problem_with_the_reason(
+    tx, client: httpx.AsyncClient, changes: dict[str, object], reason: str
+) -> None:
+    tx.invitations.add("tok", **changes)
+    body = {"tenant_id": "tenant-1", "enrolment_id": "enr-1"}
+    response = await client.post(RESEND, json=body, headers=AUTH)
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["reason"] == reason
+    assert problem["message"] == problem["detail"]
+
+
+async def test_a_new_link_is_accepted_without_showing_the_address(
+    tx, client: httpx.AsyncClient
+) -> None:
+    tx.invitations.add("tok", status=InvitationStatus.EXPIRED, self_service_resend=True)
+    refused = await client.post(INSPECT, json={"token": "tok"}, headers=AUTH)
+    assert (refused.status_code, refused.json()["new_link_allowed"]) == (410, True)
+
+    response = await client.post(NEW_LINK, json={"token": "tok"}, headers=AUTH)
+    assert response.status_code == 202
+    assert set(response.json()) == {"message"}
+    assert "ann@example.org" not in response.text
+    assert "email address" in response.json()["message"]
+    again = await client.post(NEW_LINK, json={"token": "tok"}, headers=AUTH)
+    assert (again.status_code, again.json()["reason"]) == (409, "too_soon")
+
+
+@pytest.mark.parametrize(
+    ("token", "changes", "status", "reason"),
+    [
+        ("other", {}, 404, "unknown"),
+        ("tok", {"status": InvitationStatus.ACCEPTED}, 410, "used"),
+        ("tok", {"self_service_resend": False}, 409, "not_allowed"),
+        ("tok", {"resend_count": 3}, 409, "limit_reached"),
+    ],
+)
+async def test_new_link_refusals(
+    tx, client: httpx.AsyncClient, token: str, changes: dict, status: int, reason: str
+) -> None:
+    tx.invitations.add(
+        "tok", **{"status": InvitationStatus.EXPIRED, "self_service_resend": True, **changes}
+    )
+    response = await client.post(NEW_LINK, json={"token": token}, headers=AUTH)
+    assert response.status_code == status
+    assert response.json()["reason"] == reason
+
+
+@pytest.mark.parametrize(
+    ("path", "ok", "statuses", "schema"),
+    [
+        (RESEND, "200", {"401", "409", "422"}, "InvitationState"),
+        (NEW_LINK, "202", {"401", "404", "409", "410", "422"}, "NewLinkOut"),
+    ],
+)
+async def test_the_openapi_document_names_every_answer_of_the_new_routes(
+    client: httpx.AsyncClient, path: str, ok: str, statuses: set[str], schema: str
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    responses = document["paths"][path]["post"]["responses"]
+    assert {ok, *statuses} <= set(responses)
+    for status in statuses:
+        assert "application/problem+json" in responses[status]["content"], status
+    answer = responses[ok]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": f"#/components/schemas/{schema}"}

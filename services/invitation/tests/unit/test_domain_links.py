@@ -4,7 +4,8 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
-from invitation.domain.links import DEFAULT_TTL, IssuePolicy, accept_link, hash_token, new_token
+from invitation.domain.links import DEFAULT_TTL, accept_link, hash_token, link_expiry, new_token
+from onboarding_contracts.events import LinkPolicy
 
 
 def test_default_ttl_is_24_hours() -> None:
@@ -57,13 +58,8 @@ class TestAcceptLink:
         assert token not in link
 
 
-class TestIssuePolicy:
-    def test_links_point_at_the_registration_url(self) -> None:
-        policy = IssuePolicy(registration_url="https://join.example.org/")
-        assert policy.link("tok") == accept_link("https://join.example.org/", "tok")
-
-    def test_a_link_expires_one_ttl_after_it_was_issued(self) -> None:
-        issued_at = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-        assert IssuePolicy("https://x.org").expiry(issued_at) == issued_at + DEFAULT_TTL
-        short = IssuePolicy("https://x.org", ttl=timedelta(minutes=5))
-        assert short.expiry(issued_at) == issued_at + timedelta(minutes=5)
+def test_a_link_expires_one_ttl_of_the_tenants_policy_after_it_was_sent() -> None:
+    sent_at = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    assert link_expiry(sent_at, LinkPolicy()) == sent_at + DEFAULT_TTL
+    assert link_expiry(sent_at, LinkPolicy(ttl_hours=0.25)) == sent_at + timedelta(minutes=15)
+    assert link_expiry(sent_at, LinkPolicy(ttl_hours=720)) == sent_at + timedelta(days=30)

@@ -3,7 +3,14 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from invitation.domain.statuses import REFUSAL_MESSAGES, InvitationStatus, refusal
+from invitation.domain.statuses import (
+    NEW_LINK_MESSAGES,
+    REFUSAL_MESSAGES,
+    InvitationStatus,
+    refusal,
+    refusal_message,
+    replaced_refusal,
+)
 from onboarding_contracts.internal.invitations import LinkRefusal
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -53,3 +60,29 @@ def test_every_refusal_of_the_contract_has_a_distinct_message(reason: LinkRefusa
     assert message
     others = {REFUSAL_MESSAGES[r] for r in LinkRefusal if r is not reason}
     assert message not in others
+
+
+class TestReplacedRefusal:
+    @pytest.mark.parametrize("status", [InvitationStatus.PENDING, InvitationStatus.EXPIRED])
+    def test_a_replaced_link_of_a_live_invitation_is_replaced(self, status) -> None:
+        assert replaced_refusal(status) is LinkRefusal.REPLACED
+
+    def test_once_the_invitation_was_used_or_withdrawn_that_is_what_counts(self) -> None:
+        assert replaced_refusal(InvitationStatus.ACCEPTED) is LinkRefusal.USED
+        assert replaced_refusal(InvitationStatus.REVOKED) is LinkRefusal.REVOKED
+
+
+class TestRefusalMessage:
+    def test_says_what_happens_next(self) -> None:
+        assert "administrator" in refusal_message(LinkRefusal.EXPIRED)
+        assert "most recent" in refusal_message(LinkRefusal.REPLACED)
+
+    @pytest.mark.parametrize("reason", [LinkRefusal.EXPIRED, LinkRefusal.REPLACED])
+    def test_points_at_the_button_when_a_new_link_may_be_asked_for(self, reason) -> None:
+        offered = refusal_message(reason, new_link_allowed=True)
+        assert offered == NEW_LINK_MESSAGES[reason] != REFUSAL_MESSAGES[reason]
+        assert "new link below" in offered
+
+    @pytest.mark.parametrize("reason", [LinkRefusal.USED, LinkRefusal.REVOKED])
+    def test_never_for_a_link_that_is_gone_for_good(self, reason) -> None:
+        assert refusal_message(reason, new_link_allowed=True) == REFUSAL_MESSAGES[reason]

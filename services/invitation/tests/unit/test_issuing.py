@@ -7,14 +7,16 @@ from itertools import count
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from invitation.domain.links import IssuePolicy, accept_link, hash_token, new_token
+from invitation.domain.links import accept_link, hash_token, new_token
 from invitation.domain.statuses import InvitationStatus
 from invitation.use_cases import SOURCE
 from invitation.use_cases.issuing import InvitationCause, issue_invitations
+from invitation.use_cases.sending import Links
 from onboarding_contracts import EnrolmentCreated, InvitationIssued, InvitationRequested, Origin
 from onboarding_contracts.events import (
     EnrolmentCreatedData,
     InvitationRequestedData,
+    LinkPolicy,
     link_context_of,
     parse_event,
 )
@@ -34,12 +36,7 @@ def sealer() -> Sealer:
 
 
 @pytest.fixture
-def policy() -> IssuePolicy:
-    return IssuePolicy(registration_url=REGISTRATION_URL, ttl=TTL)
-
-
-@pytest.fixture
-def issue(tx, policy: IssuePolicy, sealer: Sealer):
+def issue(tx, sealer: Sealer):
     """Issue for these events at NOW, with TOKEN for every link unless told otherwise."""
 
     async def issue(
@@ -51,11 +48,9 @@ def issue(tx, policy: IssuePolicy, sealer: Sealer):
         await issue_invitations(
             tx,
             causes,
-            policy=policy,
-            sealer=sealer,
+            links=Links(REGISTRATION_URL, sealer, token),
             clock=lambda: NOW,
             new_id=ids,
-            new_token=token,
         )
 
     return issue
@@ -95,8 +90,24 @@ async def test_creates_a_pending_invitation_expiring_after_the_ttl(tx, issue) ->
     assert invitation.course == "Biology 101"
     assert invitation.channel == "sms"
     assert invitation.correlation_id == "corr-1"
-    assert tx.invitations.phones[invitation.id] == "+447700900123"
+    assert invitation.phone == "+447700900123"
     assert tx.invitations.created_at[invitation.id] == NOW, "the clock's time, not the DB's"
+    assert invitation.last_sent_at == NOW
+    assert (invitation.resend_count, invitation.reminder_count) == (0, 0)
+    assert invitation.last_reminded_at is None
+    # No link policy in the event: the defaults, stored with the invitation.
+    assert invitation.policy == LinkPolicy()
+
+
+async def test_the_tenants_link_policy_sets_the_lifetime_and_is_stored(tx, issue) -> None:
+    policy = LinkPolicy(ttl_hours=0.5, max_resends=5, self_service_resend=True)
+    await issue([enrolment_created(link_policy=policy)])
+    [invitation] = tx.invitations.invitations.values()
+    assert invitation.expires_at == NOW + timedelta(minutes=30)
+    assert invitation.policy == policy
+    [event] = tx.outbox
+    assert isinstance(event, InvitationIssued)
+    assert event.data.expires_at == NOW + timedelta(minutes=30)
 
 
 async def test_invitation_ids_come_from_the_id_factory(tx, issue) -> None:
@@ -137,6 +148,7 @@ async def test_publishes_invitation_issued_caused_by_the_enrolment(tx, issue) ->
     assert data.phone == "+447700900123"
     assert data.expires_at == NOW + TTL
     assert data.send_count == 1
+    assert (data.reason, data.resend_count, data.reminder_count) == ("invitation", 0, 0)
 
 
 async def test_sealed_link_hides_the_token_and_unseals_to_the_accept_link(

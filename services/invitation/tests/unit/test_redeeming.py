@@ -133,3 +133,53 @@ async def test_the_account_a_link_was_redeemed_for_may_ask_again_and_nobody_else
     with pytest.raises(LinkRefused) as refused:
         await redeem_invitation(uow, at_now, "tok", account_id="acc-2")
     assert refused.value.reason is LinkRefusal.USED
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (InvitationStatus.PENDING, LinkRefusal.REPLACED),
+        (InvitationStatus.EXPIRED, LinkRefusal.REPLACED),
+        (InvitationStatus.ACCEPTED, LinkRefusal.USED),
+        (InvitationStatus.REVOKED, LinkRefusal.REVOKED),
+    ],
+)
+async def test_a_replaced_link_is_refused_as_replaced_not_unknown(
+    tx, uow, status: InvitationStatus, reason: LinkRefusal
+) -> None:
+    tx.invitations.add("newest", status=status)
+    tx.invitations.replaced[hash_token("older")] = "inv-1"
+    for use in (inspect_invitation, redeem_invitation):
+        with pytest.raises(LinkRefused) as caught:
+            await use(uow, at_now, "older")
+        assert caught.value.reason is reason
+        assert caught.value.status == 410
+    assert tx.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "allowed"),
+    [
+        ({"self_service_resend": True}, True),
+        ({"self_service_resend": False}, False),
+        ({"self_service_resend": True, "resend_count": 3}, False),
+    ],
+)
+async def test_an_expired_or_replaced_link_says_whether_a_new_one_may_be_asked_for(
+    tx, uow, changes: dict[str, object], allowed: bool
+) -> None:
+    tx.invitations.add("tok", status=InvitationStatus.EXPIRED, **changes)
+    tx.invitations.replaced[hash_token("older")] = "inv-1"
+    for token in ("tok", "older"):
+        with pytest.raises(LinkRefused) as caught:
+            await inspect_invitation(uow, at_now, token)
+        assert caught.value.new_link_allowed is allowed
+        assert caught.value.extensions["new_link_allowed"] is allowed
+        assert ("new link below" in str(caught.value)) is allowed
+
+
+async def test_a_used_link_never_offers_a_new_one(tx, uow) -> None:
+    tx.invitations.add("tok", status=InvitationStatus.ACCEPTED, self_service_resend=True)
+    with pytest.raises(LinkRefused) as caught:
+        await inspect_invitation(uow, at_now, "tok")
+    assert caught.value.new_link_allowed is False

@@ -45,6 +45,18 @@ async def test_cancelling_revokes_the_pending_invitation_once(tx, uow) -> None:
     assert refused.value.reason is LinkRefusal.REVOKED
 
 
+async def test_cancelling_revokes_an_expired_invitation_too(tx, uow) -> None:
+    # Else a resend or a reminder could still bring a cancelled enrolment a new link.
+    tx.invitations.add("tok", status=InvitationStatus.EXPIRED)
+    cancelled = EnrolmentCancelled.new(
+        Origin("/test", "tenant-1", "corr-3"),
+        EnrolmentCancelledData(enrolment_id="enr-1", email="ann@example.org", course="x"),
+    )
+    await revoke_invitation(tx, cancelled, at_now)
+    assert tx.invitations.invitations["inv-1"].status is InvitationStatus.REVOKED
+    assert [type(e) for e in tx.outbox] == [InvitationRevoked]
+
+
 async def test_cancelling_an_enrolment_never_invited_changes_nothing(tx) -> None:
     cancelled = EnrolmentCancelled.new(
         Origin("/test", "tenant-1", "corr-3"),

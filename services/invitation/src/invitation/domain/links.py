@@ -1,14 +1,17 @@
-"""Tokens and accept links: what a person is sent, and the only trace of it that is kept."""
+"""Tokens and accept links: what a person is sent, the only trace of it that is kept, and
+how long it stays usable."""
 
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
+from onboarding_contracts.events import LinkPolicy
+from onboarding_contracts.events.enrolment import DEFAULT_LINK_TTL_HOURS
+
 TOKEN_BYTES = 32  # 256 bits, from `secrets`
-DEFAULT_TTL = timedelta(hours=24)  # seed 002: "Each link is active for 24 hours"
+DEFAULT_TTL = timedelta(hours=DEFAULT_LINK_TTL_HOURS)  # seed 002: "active for 24 hours"
 
 TokenFactory = Callable[[], str]
 
@@ -26,15 +29,6 @@ def accept_link(registration_url: str, token: str) -> str:
     return f"{registration_url.rstrip('/')}/join?{urlencode({'token': token})}"
 
 
-@dataclass(frozen=True)
-class IssuePolicy:
-    """Where accept links point, and how long each stays usable."""
-
-    registration_url: str
-    ttl: timedelta = DEFAULT_TTL
-
-    def link(self, token: str) -> str:
-        return accept_link(self.registration_url, token)
-
-    def expiry(self, issued_at: datetime) -> datetime:
-        return issued_at + self.ttl
+def link_expiry(sent_at: datetime, policy: LinkPolicy) -> datetime:
+    """When a link sent at `sent_at` under the tenant's `policy` stops working."""
+    return sent_at + timedelta(hours=policy.ttl_hours)

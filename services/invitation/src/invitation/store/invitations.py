@@ -5,6 +5,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 import asyncpg
+from onboarding_contracts.events import Channel, LinkPolicy
 
 from invitation.domain.statuses import InvitationStatus
 
@@ -17,15 +18,32 @@ class Invitation:
     email: str
     name: str
     course: str
-    channel: str
+    channel: Channel
+    phone: str | None
     status: InvitationStatus
-    send_count: int
+    send_count: int  # links sent so far: 1 + resends + reminders
+    resend_count: int
+    reminder_count: int
+    last_sent_at: datetime
+    last_reminded_at: datetime | None
     expires_at: datetime
+    # The tenant's link policy the current link was sent under.
+    ttl_hours: float
+    max_resends: int
+    self_service_resend: bool
     correlation_id: str
 
     @property
     def invitation_id(self) -> str:
         return self.id
+
+    @property
+    def policy(self) -> LinkPolicy:
+        return LinkPolicy(
+            ttl_hours=self.ttl_hours,
+            max_resends=self.max_resends,
+            self_service_resend=self.self_service_resend,
+        )
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> "Invitation":
@@ -33,21 +51,24 @@ class Invitation:
 
 
 FIELDS = tuple(f.name for f in fields(Invitation))
-_COLUMNS = ", ".join(FIELDS)
+COLUMNS = ", ".join(FIELDS)
+
+
+def columns_of(alias: str) -> str:
+    """The invitation's columns, qualified by a table alias (for joins)."""
+    return ", ".join(f"{alias}.{f}" for f in FIELDS)
 
 
 @dataclass(frozen=True)
 class NewInvitation:
-    """An invitation to insert, with what is stored beside it but never read back."""
+    """An invitation to insert, with the hash of its first link (never read back)."""
 
     invitation: Invitation
-    phone: str | None
     token_hash: bytes
 
     def columns(self) -> dict[str, object]:
         return {
             **{f: getattr(self.invitation, f) for f in FIELDS},
-            "phone": self.phone,
             "token_hash": self.token_hash,
         }
 
@@ -62,11 +83,18 @@ _INSERTED = {
     "name": "text",
     "course": "text",
     "channel": "text",
+    "phone": "text",
     "status": "text",
     "send_count": "int",
+    "resend_count": "int",
+    "reminder_count": "int",
+    "last_sent_at": "timestamptz",
+    "last_reminded_at": "timestamptz",
     "expires_at": "timestamptz",
+    "ttl_hours": "float8",
+    "max_resends": "int",
+    "self_service_resend": "bool",
     "correlation_id": "text",
-    "phone": "text",
     "token_hash": "bytea",
 }
 _INSERTED_NAMES = ", ".join(_INSERTED)
@@ -96,8 +124,27 @@ class InvitationRows:
         return {row["id"] for row in inserted}
 
     async def by_token_hash(self, token_hash: bytes) -> Invitation | None:
+        """The invitation whose current link this is."""
         row = await self.conn.fetchrow(
-            f"SELECT {_COLUMNS} FROM invitations WHERE token_hash = $1", token_hash
+            f"SELECT {COLUMNS} FROM invitations WHERE token_hash = $1", token_hash
+        )
+        return Invitation.from_row(row) if row else None
+
+    async def replaced_by_hash(self, token_hash: bytes) -> Invitation | None:
+        """The invitation one of whose earlier links, since replaced, this is."""
+        row = await self.conn.fetchrow(
+            f"""SELECT {columns_of("i")} FROM replaced_links AS r
+                JOIN invitations AS i ON i.id = r.invitation_id
+                WHERE r.token_hash = $1""",
+            token_hash,
+        )
+        return Invitation.from_row(row) if row else None
+
+    async def of_enrolment(self, tenant_id: str, enrolment_id: str) -> Invitation | None:
+        row = await self.conn.fetchrow(
+            f"SELECT {COLUMNS} FROM invitations WHERE tenant_id = $1 AND enrolment_id = $2",
+            tenant_id,
+            enrolment_id,
         )
         return Invitation.from_row(row) if row else None
 
@@ -112,7 +159,7 @@ class InvitationRows:
             f"""UPDATE invitations
                 SET status = 'accepted', accepted_at = $2, accepted_by = $3, updated_at = $2
                 WHERE token_hash = $1 AND status = 'pending' AND expires_at > $2
-                RETURNING {_COLUMNS}""",
+                RETURNING {COLUMNS}""",
             token_hash,
             now,
             account_id,
@@ -122,7 +169,7 @@ class InvitationRows:
         if account_id is None:
             return None
         row = await self.conn.fetchrow(
-            f"""SELECT {_COLUMNS} FROM invitations
+            f"""SELECT {COLUMNS} FROM invitations
                 WHERE token_hash = $1 AND status = 'accepted' AND accepted_by = $2""",
             token_hash,
             account_id,
@@ -130,10 +177,12 @@ class InvitationRows:
         return (Invitation.from_row(row), False) if row else None
 
     async def revoke(self, enrolment_id: str, now: datetime) -> Invitation | None:
+        """Withdraw an invitation that is not accepted: pending, or expired (which a resend
+        could otherwise bring back)."""
         row = await self.conn.fetchrow(
             f"""UPDATE invitations SET status = 'revoked', updated_at = $2
-                WHERE enrolment_id = $1 AND status = 'pending'
-                RETURNING {_COLUMNS}""",
+                WHERE enrolment_id = $1 AND status IN ('pending', 'expired')
+                RETURNING {COLUMNS}""",
             enrolment_id,
             now,
         )

@@ -1,18 +1,19 @@
-"""Issuing invitations: one per enrolment, each with its own fresh, sealed link."""
+"""Issuing invitations: one per enrolment, each with its own fresh, sealed link, lasting
+as long as the tenant's link policy says."""
 
 from collections.abc import Sequence
 
-from onboarding_contracts import EnrolmentCreated, InvitationIssued, InvitationRequested, Origin
-from onboarding_contracts.events import InvitationIssuedData, sealed_link_context
+from onboarding_contracts import EnrolmentCreated, InvitationRequested, Origin
+from onboarding_contracts.events import LinkPolicy
 from onboarding_kit.clock import Clock
 from onboarding_kit.ids import IdFactory
-from onboarding_kit.sealing import Sealer
 
-from invitation.domain.links import IssuePolicy, TokenFactory, hash_token
+from invitation.domain.links import hash_token, link_expiry
 from invitation.domain.statuses import InvitationStatus
 from invitation.store import InvitationTransaction
 from invitation.store.invitations import Invitation, NewInvitation
 from invitation.use_cases import SOURCE
+from invitation.use_cases.sending import Links
 
 InvitationCause = EnrolmentCreated | InvitationRequested
 
@@ -26,11 +27,9 @@ async def issue_invitations(
     tx: InvitationTransaction,
     causes: Sequence[InvitationCause],
     *,
-    policy: IssuePolicy,
-    sealer: Sealer,
+    links: Links,
     clock: Clock,
     new_id: IdFactory,
-    new_token: TokenFactory,
 ) -> None:
     """Invite each enrolment these events ask for, with a fresh link each. An enrolment that
     already has an invitation gets nothing more: the request was a repeat."""
@@ -38,6 +37,8 @@ async def issue_invitations(
     issuing = []
     for cause in filter(wants_invitation, causes):
         person = cause.data
+        # An event from before tenants had link policies brings none: the defaults.
+        policy = person.link_policy or LinkPolicy()
         invitation = Invitation(
             id=new_id(),
             tenant_id=cause.tenant_id,
@@ -46,40 +47,25 @@ async def issue_invitations(
             name=person.name,
             course=person.course,
             channel=person.channel,
+            phone=person.phone,
             status=InvitationStatus.PENDING,
             send_count=1,
-            expires_at=policy.expiry(issued_at),
+            resend_count=0,
+            reminder_count=0,
+            last_sent_at=issued_at,
+            last_reminded_at=None,
+            expires_at=link_expiry(issued_at, policy),
+            ttl_hours=policy.ttl_hours,
+            max_resends=policy.max_resends,
+            self_service_resend=policy.self_service_resend,
             correlation_id=cause.correlation_id,
         )
-        token = new_token()
-        issuing.append((cause, NewInvitation(invitation, person.phone, hash_token(token)), token))
+        token = links.new_token()
+        issuing.append((cause, NewInvitation(invitation, hash_token(token)), token))
     created = await tx.invitations.create_many([new for _, new, _ in issuing], issued_at)
     await tx.publish(
         [
-            InvitationIssued.new(
-                Origin.reacting_to(cause, SOURCE),
-                InvitationIssuedData(
-                    invitation_id=new.invitation.id,
-                    enrolment_id=new.invitation.enrolment_id,
-                    email=new.invitation.email,
-                    name=new.invitation.name,
-                    course=new.invitation.course,
-                    channel=cause.data.channel,
-                    phone=new.phone,
-                    expires_at=new.invitation.expires_at,
-                    send_count=new.invitation.send_count,
-                    sealed_link=sealer.seal(
-                        policy.link(token),
-                        context=sealed_link_context(
-                            tenant_id=new.invitation.tenant_id,
-                            invitation_id=new.invitation.id,
-                            send_count=new.invitation.send_count,
-                            email=new.invitation.email,
-                            phone=new.phone,
-                        ),
-                    ),
-                ),
-            )
+            links.issued(Origin.reacting_to(cause, SOURCE), new.invitation, token, "invitation")
             for cause, new, token in issuing
             if new.invitation.id in created
         ]

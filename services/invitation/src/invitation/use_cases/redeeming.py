@@ -1,4 +1,5 @@
-"""Inspecting and redeeming links: this service is the single judge of their use."""
+"""Inspecting and redeeming links: this service is the single judge of their use (and of
+why a link cannot be used: unknown, expired, used, revoked, or replaced by a newer one)."""
 
 from datetime import datetime
 
@@ -9,7 +10,8 @@ from onboarding_kit.clock import Clock
 from onboarding_kit.uow import UnitOfWork
 
 from invitation.domain.links import hash_token
-from invitation.domain.statuses import refusal
+from invitation.domain.resends import new_link_allowed
+from invitation.domain.statuses import refusal, replaced_refusal
 from invitation.errors import LinkRefused
 from invitation.store import InvitationTransaction
 from invitation.store.invitations import Invitation
@@ -18,13 +20,24 @@ from invitation.use_cases import SOURCE
 
 async def _usable(tx: InvitationTransaction, token: str, at: datetime) -> Invitation:
     """The invitation of this link if it may be used at `at`; else LinkRefused says why."""
-    invitation = await tx.invitations.by_token_hash(hash_token(token))
+    token_hash = hash_token(token)
+    invitation = await tx.invitations.by_token_hash(token_hash)
     if invitation is None:
-        raise LinkRefused(LinkRefusal.UNKNOWN)
+        replaced = await tx.invitations.replaced_by_hash(token_hash)
+        if replaced is None:
+            raise LinkRefused(LinkRefusal.UNKNOWN)
+        raise refused(replaced_refusal(replaced.status), replaced)
     reason = refusal(invitation.status, invitation.expires_at, at)
     if reason is not None:
-        raise LinkRefused(reason)
+        raise refused(reason, invitation)
     return invitation
+
+
+def refused(reason: LinkRefusal, invitation: Invitation) -> LinkRefused:
+    """The refusal of a link of `invitation`; for a link that merely expired or was replaced,
+    it says whether the person may ask for a new one from the page."""
+    offered = reason in (LinkRefusal.EXPIRED, LinkRefusal.REPLACED)
+    return LinkRefused(reason, new_link_allowed=offered and new_link_allowed(invitation))
 
 
 async def inspect_invitation(
