@@ -4,18 +4,41 @@ Bad fields of a sign-up are the kit's `InvalidInput` (422, each field named)."""
 
 import math
 
-from onboarding_contracts.internal.invitations import LinkRefusal
+from onboarding_contracts.internal.invitations import LinkRefusal, ResendRefusal
 from onboarding_kit.errors import Conflict, FieldError, Problem, Unavailable
 
 
 class LinkRefused(Problem):
     """The invitation link cannot be used: 404 when it never existed, 410 when it expired,
-    was used or was revoked. `reason` and `message` travel as extension members."""
+    was used, was revoked or was replaced by a newer one. `reason`, `message` and
+    `new_link_allowed` (the person may ask for a new link) travel as extension members."""
 
     title = "Invitation link refused"
 
-    def __init__(self, reason: LinkRefusal, message: str) -> None:
-        super().__init__(message, status=reason.status_code, reason=reason.value, message=message)
+    def __init__(
+        self, reason: LinkRefusal, message: str, *, new_link_allowed: bool = False
+    ) -> None:
+        super().__init__(
+            message,
+            status=reason.status_code,
+            reason=reason.value,
+            message=message,
+            new_link_allowed=new_link_allowed,
+        )
+        self.reason = reason
+        self.message = message
+        self.new_link_allowed = new_link_allowed
+
+
+class NewLinkRefused(Conflict):
+    """The person asked for a new link and none may be sent now (409): the tenant does not
+    allow it, one was sent minutes ago, or the invitation was resent as often as it may be.
+    `message` says which, in the invitation service's words."""
+
+    title = "No new link can be sent"
+
+    def __init__(self, reason: ResendRefusal, message: str) -> None:
+        super().__init__(message, reason=reason.value, message=message)
         self.reason = reason
         self.message = message
 

@@ -6,21 +6,25 @@ from typing import Protocol, TypeVar
 import httpx
 from onboarding_contracts.internal.invitations import (
     INSPECT_PATH,
+    NEW_LINK_PATH,
     PREFIX,
     REDEEM_PATH,
-    TOKEN_HEADER,
     LinkDetails,
     LinkRefusal,
+    NewLinkOut,
     RedeemIn,
     RefusalOut,
+    ResendRefusedOut,
     TokenIn,
 )
-from pydantic import ValidationError
+from onboarding_kit.internal_http import InternalApiClient
+from pydantic import BaseModel, ValidationError
 
 from registration.domain.links import MALFORMED_LINK
-from registration.errors import InvitationServiceUnavailable, LinkRefused
+from registration.errors import InvitationServiceUnavailable, LinkRefused, NewLinkRefused
 
 Body = TypeVar("Body", bound=TokenIn)
+Answer = TypeVar("Answer", bound=BaseModel)
 
 
 class Invitations(Protocol):
@@ -33,50 +37,47 @@ class Invitations(Protocol):
     async def redeem(self, token: str, account_id: str) -> LinkDetails:
         """Use the link for this account; asking again for the same account is safe."""
 
+    async def request_new_link(self, token: str) -> NewLinkOut:
+        """Have a new link sent to the address on file of the person holding this expired
+        or replaced link; `NewLinkRefused` when none may be sent now."""
 
-class InvitationClient:
+
+class InvitationClient(InternalApiClient):
     """`Invitations` over HTTP."""
 
-    def __init__(
-        self,
-        base_url: str,
-        internal_token: str,
-        *,
-        timeout_s: float = 5,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self._http = httpx.AsyncClient(
-            base_url=f"{base_url.rstrip('/')}{PREFIX}",
-            headers={TOKEN_HEADER: internal_token},
-            timeout=timeout_s,
-            transport=transport,
-        )
+    prefix = PREFIX
 
     async def inspect(self, token: str) -> LinkDetails:
-        return await self._post(INSPECT_PATH, _body(TokenIn, token=token))
+        return await self._post(INSPECT_PATH, _body(TokenIn, token=token), LinkDetails)
 
     async def redeem(self, token: str, account_id: str) -> LinkDetails:
-        return await self._post(REDEEM_PATH, _body(RedeemIn, token=token, account_id=account_id))
+        body = _body(RedeemIn, token=token, account_id=account_id)
+        return await self._post(REDEEM_PATH, body, LinkDetails)
 
-    async def _post(self, path: str, body: TokenIn) -> LinkDetails:
+    async def request_new_link(self, token: str) -> NewLinkOut:
+        return await self._post(NEW_LINK_PATH, _body(TokenIn, token=token), NewLinkOut)
+
+    async def _post(self, path: str, body: TokenIn, answer: type[Answer]) -> Answer:
         try:
-            response = await self._http.post(path, json=body.model_dump(mode="json"))
+            response = await self.http.post(path, json=body.model_dump(mode="json"))
         except httpx.TransportError as error:
             raise InvitationServiceUnavailable(str(error)) from error
+        # Refusals are problem+json documents; of their members, the contract's are
+        # `reason` and `message` (what the person can do about it).
         if response.status_code in (404, 410):
-            # A problem+json document; of its members, the contract's are `reason` and
-            # `message` (what the person can do about it).
             refusal = RefusalOut.model_validate(response.json())
-            raise LinkRefused(refusal.reason, refusal.message)
+            raise LinkRefused(
+                refusal.reason, refusal.message, new_link_allowed=refusal.new_link_allowed
+            )
+        if response.status_code == 409 and path == NEW_LINK_PATH:
+            refused = ResendRefusedOut.model_validate(response.json())
+            raise NewLinkRefused(refused.reason, refused.message)
         if response.status_code >= 500:
             raise InvitationServiceUnavailable(
                 f"invitation service answered {response.status_code}"
             )
         response.raise_for_status()
-        return LinkDetails.model_validate(response.json())
-
-    async def close(self) -> None:
-        await self._http.aclose()
+        return answer.model_validate(response.json())
 
 
 def _body(model: type[Body], **fields: str) -> Body:

@@ -1,5 +1,6 @@
 """How much anyone may ask of the public routes: the size of a request, how many requests
-a client makes, how many registrations are tried with one link.
+a client makes, how many registrations are tried with one link, how often a client asks
+for new links (each sends someone a message).
 
 The rates are counted in this process's memory (`onboarding_kit.ratelimit`), so each replica
 counts its own. A link is counted by its SHA-256, never kept as it is."""
@@ -24,6 +25,7 @@ class PublicLimits:
     page_views: RateLimiter  # per client, of GET /join
     submissions: RateLimiter  # per client, of POST /join and POST /v1/registrations
     link_attempts: RateLimiter  # per link, of the same two
+    new_link_requests: RateLimiter  # per client, of POST /join/new-link
 
     @classmethod
     def from_settings(cls, settings: RegistrationSettings) -> "PublicLimits":
@@ -34,6 +36,7 @@ class PublicLimits:
             page_views=per_minute(settings.page_views_per_minute_per_ip),
             submissions=per_minute(settings.submissions_per_minute_per_ip),
             link_attempts=per_minute(settings.submissions_per_minute_per_link),
+            new_link_requests=per_minute(settings.new_links_per_minute_per_ip),
         )
 
     def view_page(self, client: str) -> None:
@@ -43,6 +46,10 @@ class PublicLimits:
     def submit(self, client: str) -> None:
         """Count a submission of `client` (before it is read)."""
         _count(self.submissions, client)
+
+    def ask_new_link(self, client: str) -> None:
+        """Count a request for a new link of `client` (before it is forwarded)."""
+        _count(self.new_link_requests, client)
 
     def try_link(self, token: str) -> None:
         """Count a registration tried with this link (before it is judged)."""

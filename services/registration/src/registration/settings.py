@@ -21,6 +21,9 @@ class RegistrationSettings(ServiceSettings):
     submissions_per_minute_per_ip: int = Field(
         default=30, ge=1, description="POST /join and POST /v1/registrations, together"
     )
+    new_links_per_minute_per_ip: int = Field(
+        default=10, ge=1, description="POST /join/new-link (each sends a message to someone)"
+    )
     submissions_per_minute_per_link: int = Field(
         default=10, ge=1, description="Registrations tried with one invitation link"
     )

@@ -1,13 +1,27 @@
-"""The registration service's store over a real PostgreSQL, its migrations applied."""
+"""The registration service's store over a real PostgreSQL, its migrations applied; and
+the whole service with a real invitation service behind it (`stack`)."""
 
 from collections.abc import AsyncIterator
 
 import asyncpg
+import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
+from invitation.app import InvitationSettings
+from invitation.app import create_app as create_invitation_app
+from onboarding_devtools.testing import running
+from onboarding_devtools.testing.plugin import NewDatabase
 from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
+from onboarding_kit.kafka import TopicNames
+from onboarding_kit.sealing import Sealer, new_key
 from onboarding_kit.uow import UnitOfWork
 from registration.app import MIGRATIONS
+from registration.app import create_app as create_registration_app
+from registration.invitations import InvitationClient
+from registration.settings import RegistrationSettings
 from registration.store import RegistrationTransaction
+
+from .stack import INTERNAL_TOKEN, MovableClock, Stack
 
 
 @pytest.fixture
@@ -23,3 +37,52 @@ async def pool(database: str) -> AsyncIterator[asyncpg.Pool]:
 @pytest.fixture
 def uow(pool: asyncpg.Pool) -> UnitOfWork[RegistrationTransaction]:
     return UnitOfWork(lambda: pool, RegistrationTransaction)
+
+
+@pytest.fixture
+async def stack(
+    new_database: NewDatabase, kafka: str, topic_prefix: str, producer: AIOKafkaProducer
+) -> AsyncIterator[Stack]:
+    """The registration service with a real invitation service behind it, whose clock a
+    test may move (`stack.invitation_clock.offset`)."""
+    invitation_db, registration_db = await new_database(), await new_database()
+    key = new_key()
+    clock = MovableClock()
+    invitation_app = create_invitation_app(
+        InvitationSettings(
+            database_url=invitation_db,
+            kafka_bootstrap_servers=kafka,
+            kafka_topic_prefix=topic_prefix,
+            invitation_link_key=key,
+            internal_api_token=INTERNAL_TOKEN,
+        ),
+        clock=clock,
+    )
+    # The registration service reaches the invitation service in-process, over real HTTP
+    # semantics (status codes, JSON bodies, the internal token header).
+    invitations = InvitationClient(
+        "http://invitation", INTERNAL_TOKEN, transport=httpx.ASGITransport(app=invitation_app)
+    )
+    registration_app = create_registration_app(
+        RegistrationSettings(
+            database_url=registration_db,
+            kafka_bootstrap_servers=kafka,
+            kafka_topic_prefix=topic_prefix,
+            internal_api_token=INTERNAL_TOKEN,
+        ),
+        invitations=invitations,
+    )
+    async with running(invitation_app), running(registration_app) as client:
+        yield Stack(
+            client,
+            registration_app,
+            invitation_app,
+            clock,
+            registration_db,
+            invitation_db,
+            kafka,
+            TopicNames(topic_prefix),
+            producer,
+            Sealer(key),
+        )
+    await invitations.close()

@@ -3,7 +3,7 @@
 import asyncio
 from dataclasses import dataclass, field
 
-from onboarding_contracts.internal.invitations import LinkDetails, LinkRefusal
+from onboarding_contracts.internal.invitations import LinkDetails, LinkRefusal, NewLinkOut
 from registration.errors import LinkRefused
 
 from ..links import LINK
@@ -32,3 +32,6 @@ class SingleUseInvitations:
             raise LinkRefused(LinkRefusal.USED, "already used")
         self.redeemed_for = account_id
         return self.link
+
+    async def request_new_link(self, token: str) -> NewLinkOut:
+        raise NotImplementedError("these tests never ask for a new link")

@@ -1,160 +1,25 @@
-"""The registration service in-process, wired to a real invitation service (also in-process,
-over HTTP through an ASGI transport), both over a real PostgreSQL and a real Kafka broker.
+"""The registration service in-process, wired to a real invitation service (see `stack`),
+both over a real PostgreSQL and a real Kafka broker."""
 
-Invitation links come the real way: an EnrolmentCreated is published, the invitation service
-issues the link, and the test unseals it from the InvitationIssued event."""
+from dataclasses import replace
 
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
-from urllib.parse import parse_qs, urlsplit
-
-import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import ConsumerRecord
 from argon2 import PasswordHasher
-from fastapi import FastAPI
-from invitation.app import InvitationSettings
-from invitation.app import create_app as create_invitation_app
-from onboarding_contracts import (
-    AccountActivated,
-    EnrolmentCreated,
-    InvitationIssued,
-    RegistrationCompleted,
-    Topic,
-    parse_event,
-)
-from onboarding_contracts.events import EnrolmentCreatedData, link_context_of
-from onboarding_devtools.testing import eventually, first_event, query, read_topic, running
-from onboarding_kit.kafka import TopicNames
-from onboarding_kit.sealing import Sealer, new_key
-from registration.app import create_app as create_registration_app
+from onboarding_contracts import AccountActivated, RegistrationCompleted, Topic, parse_event
+from onboarding_devtools.testing import eventually, query, read_topic
 from registration.invitations import InvitationClient
-from registration.settings import RegistrationSettings
+
+from .stack import INTERNAL_TOKEN, PASSWORD, TENANT, Stack
 
 pytestmark = pytest.mark.integration
-
-INTERNAL_TOKEN = "internal-token-for-the-tests-0123456789"
-PASSWORD = "correct horse battery staple"
-TENANT = "tenant-1"
-
-
-@dataclass
-class Invited:
-    event: EnrolmentCreated
-    invitation_id: str
-    token: str
-
-
-@dataclass
-class Stack:
-    """The registration service (`client`) with the invitation service behind it."""
-
-    client: httpx.AsyncClient
-    registration_app: FastAPI
-    invitation_app: FastAPI
-    registration_db: str
-    invitation_db: str
-    kafka: str
-    topics: TopicNames
-    producer: AIOKafkaProducer
-    sealer: Sealer
-
-    async def invite(self, name: str = "Ada Lovelace") -> Invited:
-        """Enrol someone, as the enrolment service would, and open the link they were sent."""
-        enrolment_id = f"enr-{uuid.uuid4().hex[:10]}"
-        event = EnrolmentCreated(
-            source="/test",
-            subject=enrolment_id,
-            tenant_id=TENANT,
-            correlation_id=f"corr-{uuid.uuid4().hex[:10]}",
-            data=EnrolmentCreatedData(
-                enrolment_id=enrolment_id,
-                email=f"{enrolment_id}@example.org",
-                name=name,
-                external_id=enrolment_id,
-                role="learner",
-                course="Analytical Engines 101",
-            ),
-        )
-        await self.producer.send_and_wait(
-            self.topics.name(Topic.ENROLMENT), value=event.to_json(), key=enrolment_id.encode()
-        )
-
-        issued, _ = await first_event(
-            self.kafka,
-            self.topics.name(Topic.INVITATION),
-            InvitationIssued,
-            where=lambda e: e.data.enrolment_id == enrolment_id,
-        )
-        link = self.sealer.unseal(issued.data.sealed_link, context=link_context_of(issued))
-        [token] = parse_qs(urlsplit(link).query)["token"]
-        return Invited(event, issued.data.invitation_id, token)
-
-    async def register(self, token: str, **fields: str) -> httpx.Response:
-        body = {
-            "token": token,
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            "username": f"ada-{uuid.uuid4().hex[:6]}",
-            "password": PASSWORD,
-            **fields,
-        }
-        return await self.client.post("/v1/registrations", json=body)
-
-    async def accounts(self) -> list[asyncpg.Record]:
-        return await query(self.registration_db, "SELECT * FROM accounts ORDER BY created_at")
 
 
 def field_errors(problem: httpx.Response) -> dict[str, str]:
     """The `errors` of a problem+json answer, by field."""
     assert problem.headers["content-type"] == "application/problem+json"
     return {e["field"]: e["reason"] for e in problem.json()["errors"]}
-
-
-@pytest.fixture
-async def stack(
-    new_database, kafka: str, topic_prefix: str, producer: AIOKafkaProducer
-) -> AsyncIterator[Stack]:
-    invitation_db, registration_db = await new_database(), await new_database()
-    key = new_key()
-    invitation_app = create_invitation_app(
-        InvitationSettings(
-            database_url=invitation_db,
-            kafka_bootstrap_servers=kafka,
-            kafka_topic_prefix=topic_prefix,
-            invitation_link_key=key,
-            internal_api_token=INTERNAL_TOKEN,
-        )
-    )
-    # The registration service reaches the invitation service in-process, over real HTTP
-    # semantics (status codes, JSON bodies, the internal token header).
-    invitations = InvitationClient(
-        "http://invitation", INTERNAL_TOKEN, transport=httpx.ASGITransport(app=invitation_app)
-    )
-    registration_app = create_registration_app(
-        RegistrationSettings(
-            database_url=registration_db,
-            kafka_bootstrap_servers=kafka,
-            kafka_topic_prefix=topic_prefix,
-            internal_api_token=INTERNAL_TOKEN,
-        ),
-        invitations=invitations,
-    )
-    async with running(invitation_app), running(registration_app) as client:
-        yield Stack(
-            client,
-            registration_app,
-            invitation_app,
-            registration_db,
-            invitation_db,
-            kafka,
-            TopicNames(topic_prefix),
-            producer,
-            Sealer(key),
-        )
-    await invitations.close()
 
 
 async def test_registering_activates_an_argon2id_account_and_announces_it(stack: Stack) -> None:

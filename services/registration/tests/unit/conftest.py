@@ -12,10 +12,15 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 from onboarding_contracts import Envelope
-from onboarding_contracts.internal.invitations import LinkDetails, LinkRefusal
+from onboarding_contracts.internal.invitations import (
+    LinkDetails,
+    LinkRefusal,
+    NewLinkOut,
+    ResendRefusal,
+)
 from registration.bootstrap import RegistrationDependencies
 from registration.domain.sign_up import SignUp
-from registration.errors import InvitationServiceUnavailable, LinkRefused
+from registration.errors import InvitationServiceUnavailable, LinkRefused, NewLinkRefused
 from registration.limits import PublicLimits
 from registration.settings import RegistrationSettings
 from registration.store.accounts import Activation, Reservation
@@ -77,14 +82,18 @@ class FakeTransaction:
 @dataclass
 class FakeInvitations:
     """Redeems once; the first answer can be lost after the redeem went through; `refusal`
-    refuses every call, `down` answers none."""
+    refuses every call (offering a new link when `new_link_allowed`), `down` answers none;
+    `new_link_refusal` refuses a request for a new link."""
 
     link: LinkDetails = field(default_factory=lambda: LINK)
     lose_first_answer: bool = False
     redeemed_for: str | None = None
     refusal: LinkRefusal | None = None
+    new_link_allowed: bool = False
+    new_link_refusal: ResendRefusal | None = None
     down: bool = False
     calls: list[str] = field(default_factory=list)
+    new_links: list[str] = field(default_factory=list)  # the tokens a new link was sent for
 
     async def inspect(self, token: str) -> LinkDetails:
         self._judge()
@@ -102,11 +111,25 @@ class FakeInvitations:
             raise InvitationServiceUnavailable("timed out")
         return self.link
 
+    async def request_new_link(self, token: str) -> NewLinkOut:
+        if self.down:
+            raise InvitationServiceUnavailable("connection refused")
+        if self.refusal not in (None, LinkRefusal.EXPIRED, LinkRefusal.REPLACED):
+            self._judge()
+        if self.new_link_refusal is not None:
+            raise NewLinkRefused(self.new_link_refusal, f"no: {self.new_link_refusal.value}")
+        self.new_links.append(token)
+        return NewLinkOut(message="A new link is on its way to the email address on file.")
+
     def _judge(self) -> None:
         if self.down:
             raise InvitationServiceUnavailable("connection refused")
         if self.refusal is not None:
-            raise LinkRefused(self.refusal, f"refused: {self.refusal.value}")
+            raise LinkRefused(
+                self.refusal,
+                f"refused: {self.refusal.value}",
+                new_link_allowed=self.new_link_allowed,
+            )
 
 
 class RecordingHasher(PasswordHasher):

@@ -8,14 +8,17 @@ import pytest
 from onboarding_contracts.internal.invitations import (
     INSPECT_PATH,
     MAX_TOKEN_LENGTH,
+    NEW_LINK_PATH,
     PREFIX,
     REDEEM_PATH,
     TOKEN_HEADER,
     LinkDetails,
     LinkRefusal,
+    NewLinkOut,
+    ResendRefusal,
 )
 from registration.domain.links import MALFORMED_LINK
-from registration.errors import InvitationServiceUnavailable, LinkRefused
+from registration.errors import InvitationServiceUnavailable, LinkRefused, NewLinkRefused
 from registration.invitations import InvitationClient
 
 TOKEN = "internal-token-0123456789"
@@ -59,11 +62,52 @@ async def test_a_refusal_is_read_from_the_problem_document(reason: LinkRefusal) 
         reason.status_code, json=problem, headers={"content-type": "application/problem+json"}
     )
     invitations = client(answer, [])
-    for call in (invitations.inspect("tok"), invitations.redeem("tok", "acc-1")):
+    for call in (
+        invitations.inspect("tok"),
+        invitations.redeem("tok", "acc-1"),
+        invitations.request_new_link("tok"),
+    ):
         with pytest.raises(LinkRefused) as refused:
             await call
         assert (refused.value.reason, refused.value.message) == (reason, "what to do")
         assert refused.value.status == reason.status_code
+        assert refused.value.new_link_allowed is False
+    await invitations.close()
+
+
+async def test_a_refusal_says_whether_a_new_link_may_be_asked_for() -> None:
+    problem = {"status": 410, "reason": "replaced", "message": "m", "new_link_allowed": True}
+    invitations = client(httpx.Response(410, json=problem), [])
+    with pytest.raises(LinkRefused) as refused:
+        await invitations.inspect("tok")
+    assert refused.value.new_link_allowed is True
+    assert refused.value.extensions["new_link_allowed"] is True
+    await invitations.close()
+
+
+async def test_a_new_link_is_asked_for_with_the_contracts_body() -> None:
+    requests: list[httpx.Request] = []
+    answer = httpx.Response(202, json={"message": "on its way"})
+    invitations = client(answer, requests)
+    assert await invitations.request_new_link("tok") == NewLinkOut(message="on its way")
+    [request] = requests
+    assert (request.method, request.url.path) == ("POST", f"{PREFIX}{NEW_LINK_PATH}")
+    assert json.loads(request.content) == {"token": "tok"}
+    assert request.headers[TOKEN_HEADER] == TOKEN
+    await invitations.close()
+
+
+@pytest.mark.parametrize("reason", list(ResendRefusal))
+async def test_a_refused_new_link_is_read_from_the_problem_document(reason: ResendRefusal) -> None:
+    problem = {"title": "No new link", "status": 409, "reason": reason.value, "message": "why"}
+    invitations = client(httpx.Response(409, json=problem), [])
+    with pytest.raises(NewLinkRefused) as refused:
+        await invitations.request_new_link("tok")
+    assert (refused.value.reason, refused.value.message, refused.value.status) == (
+        reason,
+        "why",
+        409,
+    )
     await invitations.close()
 
 
@@ -71,7 +115,11 @@ async def test_a_refusal_is_read_from_the_problem_document(reason: LinkRefusal) 
 async def test_a_malformed_link_is_refused_without_asking(token: str) -> None:
     requests: list[httpx.Request] = []
     invitations = client(httpx.Response(500), requests)
-    for call in (invitations.inspect(token), invitations.redeem(token, "acc-1")):
+    for call in (
+        invitations.inspect(token),
+        invitations.redeem(token, "acc-1"),
+        invitations.request_new_link(token),
+    ):
         with pytest.raises(LinkRefused) as refused:
             await call
         assert (refused.value.reason, refused.value.message) == (

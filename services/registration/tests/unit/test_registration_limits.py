@@ -182,3 +182,18 @@ async def test_the_openapi_document_names_the_limits(service: Start) -> None:
     for status in ("413", "429"):
         assert set(responses[status]["content"]) == {"application/problem+json"}
     assert responses["429"]["headers"]["Retry-After"]["required"] is True
+
+
+async def test_requests_for_a_new_link_are_limited_per_client(service: Start, fakes) -> None:
+    fakes.invitations.refusal = LinkRefusal.EXPIRED
+    registration = service(new_links_per_minute_per_ip=2)
+    http = registration.client()
+    for n in range(2):
+        sent = await http.post("/join/new-link", data={"token": f"tok-{n}"})
+        assert sent.status_code == 202
+    refused = await http.post("/join/new-link", data={"token": "tok-3"})
+    assert_too_many(refused, "text/html")
+    assert fakes.invitations.new_links == ["tok-0", "tok-1"], "the third was never forwarded"
+    neighbour = registration.client(ip="203.0.113.8")
+    assert (await neighbour.post("/join/new-link", data={"token": "tok-4"})).status_code == 202
+    assert (await http.post("/join", data=FORM)).status_code == 410, "submissions apart"

@@ -1,5 +1,5 @@
-"""`/join`: the page a person's invitation link opens, and its form (HTML, not in the
-OpenAPI document)."""
+"""`/join`: the page a person's invitation link opens, its form, and the request for a new
+link from the page of an expired or replaced one (HTML, not in the OpenAPI document)."""
 
 from typing import Annotated
 
@@ -8,10 +8,18 @@ from fastapi.responses import HTMLResponse
 from onboarding_contracts.internal.invitations import LinkDetails
 from onboarding_kit.errors import InvalidInput
 
-from registration.api.deps import InspectLink, PageView, Register, Submission, TryLink
+from registration.api.deps import (
+    InspectLink,
+    NewLinkRequest,
+    PageView,
+    Register,
+    RequestNewLink,
+    Submission,
+    TryLink,
+)
 from registration.api.pages import PageRoute, page
 from registration.domain.sign_up import validate_sign_up
-from registration.errors import UsernameTaken
+from registration.errors import NewLinkRefused, UsernameTaken
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -84,3 +92,22 @@ async def join_submit(
         username=registered.username,
         course=registered.course,
     )
+
+
+@router.post("/join/new-link", response_class=HTMLResponse, dependencies=[NewLinkRequest])
+async def new_link(
+    request: Request, request_new_link: RequestNewLink, token: Annotated[str, Form()] = ""
+) -> HTMLResponse:
+    """The "Send me a new link" button of a refused link's page. A link gone for good is
+    refused as on /join (the page, by PageRoute)."""
+    try:
+        sent = await request_new_link(token)
+    except NewLinkRefused as refused:
+        return page(
+            request,
+            "refused.html.j2",
+            refused.status,
+            heading="We could not send a new link",
+            message=refused.message,
+        )
+    return page(request, "new_link.html.j2", status.HTTP_202_ACCEPTED, message=sent.message)

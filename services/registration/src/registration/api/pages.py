@@ -6,16 +6,19 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
+from onboarding_contracts.internal.invitations import LinkRefusal
 
-from registration.api.limits import BoundedBodyRoute
+from registration.api.limits import read_within
 from registration.errors import (
     BodyTooLarge,
     InvitationServiceUnavailable,
     LinkRefused,
     TooManyRequests,
 )
+from registration.limits import MAX_BODY_BYTES
 
 templates = Jinja2Templates(
     env=Environment(
@@ -23,6 +26,9 @@ templates = Jinja2Templates(
         autoescape=select_autoescape(["html", "html.j2"]),
     )
 )
+
+# A link that only expired or was replaced: its page may offer the person a new one.
+RENEWABLE = (LinkRefusal.EXPIRED, LinkRefusal.REPLACED)
 
 
 def page(
@@ -38,17 +44,27 @@ def page(
     )
 
 
-class PageRoute(BoundedBodyRoute):
-    """A route answering a person: its refusals are pages too."""
+class PageRoute(APIRoute):
+    """A route answering a person: its refusals are pages too. Its body is read within
+    MAX_BODY_BYTES first (as `BoundedBodyRoute` does), here, so that the page of a refused
+    link can offer a new link for the very link the request came with."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
 
         async def answer(request: Request) -> Response:
             try:
+                request = await read_within(request, MAX_BODY_BYTES)
                 return await handle(request)
             except LinkRefused as refused:
-                return page(request, "refused.html.j2", refused.status, message=refused.message)
+                offer = refused.new_link_allowed and refused.reason in RENEWABLE
+                return page(
+                    request,
+                    "refused.html.j2",
+                    refused.status,
+                    message=refused.message,
+                    new_link_token=await _link_token(request) if offer else "",
+                )
             except (InvitationServiceUnavailable, TooManyRequests) as busy:
                 # The link can be judged neither way now: say so, and keep it unused.
                 return page(
@@ -69,3 +85,13 @@ class PageRoute(BoundedBodyRoute):
                 )
 
         return answer
+
+
+async def _link_token(request: Request) -> str:
+    """The link's token the request came with: in the query of the page the link opens, in
+    the form of anything posted from it. A form has been read by then (FastAPI reads the
+    body before it calls the route), so this reads what is kept of it."""
+    if request.method == "GET":
+        return request.query_params.get("token", "")
+    token = (await request.form()).get("token", "")
+    return token if isinstance(token, str) else ""
