@@ -1,29 +1,45 @@
 """Wiring of the enrolment service."""
 
+from functools import partial
+
 from fastapi import FastAPI
 from onboarding_contracts import (
     EnrolmentActivated,
     EnrolmentCancelled,
     EnrolmentCreated,
     InvitationRequested,
+    ReminderRequested,
 )
 from onboarding_kit.runtime import build_service, serve
 
 from enrolment.api import router
 from enrolment.bootstrap import bootstrap
 from enrolment.consumers import subscriptions
+from enrolment.invitations import Invitations
+from enrolment.jobs import jobs
 from enrolment.settings import MIGRATIONS, EnrolmentSettings
 
 
-def create_app(settings: EnrolmentSettings | None = None) -> FastAPI:
+def create_app(
+    settings: EnrolmentSettings | None = None, *, invitations: Invitations | None = None
+) -> FastAPI:
+    """The service; `invitations` replaces the HTTP client of the invitation service (the
+    caller closes it)."""
     return build_service(
         settings or EnrolmentSettings(),
         title="Onboarding: enrolment",
         migrations=MIGRATIONS,
-        emits=[EnrolmentCreated, InvitationRequested, EnrolmentActivated, EnrolmentCancelled],
-        bootstrap=bootstrap,
+        emits=[
+            EnrolmentCreated,
+            InvitationRequested,
+            ReminderRequested,
+            EnrolmentActivated,
+            EnrolmentCancelled,
+        ],
+        bootstrap=partial(bootstrap, invitations=invitations),
         routers=[router],
         subscriptions=subscriptions,
+        jobs=jobs,
     )
 
 

@@ -5,7 +5,10 @@ from functools import partial
 
 from onboarding_contracts import (
     AccountActivated,
+    InvitationAccepted,
+    InvitationExpired,
     InvitationIssued,
+    InvitationRevoked,
     NotificationFailed,
     NotificationSent,
     RegistrationCompleted,
@@ -22,11 +25,16 @@ def subscriptions(deps: EnrolmentDependencies) -> Subscriptions[EnrolmentTransac
     return Subscriptions(
         EnrolmentTransaction,
         {
-            # Invitations and deliveries come by the thousand after an import: a few
-            # statements per batch rather than per event.
+            # Invitations, expiries and deliveries come by the thousand after an import (or
+            # a sweep): a few statements per batch rather than per event.
             InvitationIssued.event_type: Batched(
                 partial(reactions.invitations_issued, clock=clock)
             ),
+            InvitationExpired.event_type: Batched(
+                partial(reactions.invitations_expired, clock=clock)
+            ),
+            InvitationAccepted.event_type: partial(reactions.invitation_accepted, clock=clock),
+            InvitationRevoked.event_type: partial(reactions.invitation_revoked, clock=clock),
             NotificationSent.event_type: Batched(
                 partial(reactions.notifications_sent, clock=clock)
             ),

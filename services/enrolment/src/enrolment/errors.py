@@ -2,7 +2,7 @@
 (status and title, through the kit's problem+json handlers): nothing ever decides a status
 from an error's text."""
 
-from onboarding_kit.errors import Conflict, InvalidField, NotFound, Problem
+from onboarding_kit.errors import Conflict, InvalidField, NotFound, Problem, Unavailable
 
 
 class Unauthenticated(Problem):
@@ -54,6 +54,28 @@ class EnrolmentStateConflict(Conflict):
     """The request is valid, but the enrolment's state forbids it now."""
 
     title = "Not allowed in this state"
+
+
+class SendRefused(Conflict):
+    """A resend or a reminder that is not sent (409). `reason` (a word a program can act
+    on: the enrolment service's own, or the invitation service's, passed on) and `message`
+    travel as extension members; the message is also the detail."""
+
+    title = "Link not sent"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message, reason=str(reason), message=message)
+        self.reason = str(reason)
+        self.message = message
+
+
+class InvitationServiceUnavailable(Unavailable):
+    """The invitation service, the one judge of a resend, did not answer (503): nothing was
+    sent; try again shortly."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__("The invitation service is not answering: try again in a minute.")
+        self.cause = cause
 
 
 class EnrolmentNotFound(NotFound):

@@ -27,3 +27,19 @@ class EnrolmentSettings(ServiceSettings):
     export_statement_timeout_ms: int = Field(
         default=10_000, ge=1, description="How long one page of an export may take to read"
     )
+    invitation_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="The invitation service, asked to resend a link (its internal API)",
+    )
+    internal_api_token: str | None = Field(
+        default=None,
+        min_length=16,
+        description="Sent to the invitation service's internal API; without it, a resend "
+        "answers 503 (everything else works)",
+    )
+    invitation_timeout_s: float = Field(
+        default=5, gt=0, description="How long a resend waits for the invitation service"
+    )
+    reminder_sweep_interval_s: float = Field(
+        default=60, gt=0, description="How often the scheduled reminders are looked for"
+    )

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from enrolment.app import create_app
+from enrolment.invitations import Invitations
 from enrolment.settings import EnrolmentSettings
 from enrolment.tenants import ensure_tenant
 from fastapi import FastAPI
@@ -24,8 +25,19 @@ def settings_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
+def invitations() -> Invitations | None:
+    """The invitation service the app asks to resend; None: the HTTP client its settings
+    name. A module overrides this fixture to put a stand-in there."""
+    return None
+
+
+@pytest.fixture
 def app(
-    database: str, kafka: str, topic_prefix: str, settings_overrides: dict[str, Any]
+    database: str,
+    kafka: str,
+    topic_prefix: str,
+    settings_overrides: dict[str, Any],
+    invitations: Invitations | None,
 ) -> FastAPI:
     return create_app(
         EnrolmentSettings(
@@ -33,7 +45,8 @@ def app(
             kafka_bootstrap_servers=kafka,
             kafka_topic_prefix=topic_prefix,
             **settings_overrides,
-        )
+        ),
+        invitations=invitations,
     )
 
 

@@ -4,11 +4,30 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from onboarding_contracts import Topic
-from onboarding_devtools.testing import read_topic
+from aiokafka import AIOKafkaProducer
+from onboarding_contracts import (
+    Envelope,
+    InvitationAccepted,
+    InvitationExpired,
+    InvitationIssued,
+    InvitationRevoked,
+    RegistrationCompleted,
+    Topic,
+    topic_of,
+)
+from onboarding_contracts.events import (
+    InvitationAcceptedData,
+    InvitationExpiredData,
+    InvitationIssuedData,
+    InvitationRevokedData,
+    RegistrationCompletedData,
+    SendReason,
+)
+from onboarding_devtools.testing import eventually, read_topic
 from onboarding_kit.kafka import TopicNames
 from onboarding_kit.problems import PROBLEM_JSON
 
@@ -80,3 +99,135 @@ async def list_all(client: httpx.AsyncClient, **params: Any) -> list[dict]:
     assert response.status_code == 200, response.text
     assert response.json()["next_cursor"] is None
     return response.json()["items"]
+
+
+# --- events of the invitation service, as the tests stand in for it ----------------------
+
+_COMMON = {"source": "/test", "tenant_id": "ignored-by-handlers", "correlation_id": "c"}
+
+
+def issued(
+    enrolment_id: str,
+    send_count: int = 1,
+    *,
+    invitation_id: str | None = None,
+    reason: SendReason = "invitation",
+    resend_count: int = 0,
+    reminder_count: int = 0,
+    at: datetime | None = None,
+    ttl: timedelta = timedelta(days=1),
+) -> InvitationIssued:
+    at = at or datetime.now(UTC)
+    invitation_id = invitation_id or f"inv-{enrolment_id}"
+    return InvitationIssued(
+        subject=invitation_id,
+        time=at,
+        **_COMMON,
+        data=InvitationIssuedData(
+            invitation_id=invitation_id,
+            enrolment_id=enrolment_id,
+            email="someone@example.org",
+            name="Someone",
+            course="ielts",
+            expires_at=at + ttl,
+            send_count=send_count,
+            reason=reason,
+            resend_count=resend_count,
+            reminder_count=reminder_count,
+            sealed_link="v1.opaque",
+        ),
+    )
+
+
+def expired(enrolment_id: str, send_count: int = 1) -> InvitationExpired:
+    invitation_id = f"inv-{enrolment_id}"
+    return InvitationExpired(
+        subject=invitation_id,
+        **_COMMON,
+        data=InvitationExpiredData(
+            invitation_id=invitation_id,
+            enrolment_id=enrolment_id,
+            send_count=send_count,
+            expired_at=datetime.now(UTC),
+        ),
+    )
+
+
+def accepted(enrolment_id: str) -> InvitationAccepted:
+    invitation_id = f"inv-{enrolment_id}"
+    return InvitationAccepted(
+        subject=invitation_id,
+        **_COMMON,
+        data=InvitationAcceptedData(
+            invitation_id=invitation_id, enrolment_id=enrolment_id, accepted_at=datetime.now(UTC)
+        ),
+    )
+
+
+def revoked(enrolment_id: str) -> InvitationRevoked:
+    invitation_id = f"inv-{enrolment_id}"
+    return InvitationRevoked(
+        subject=invitation_id,
+        **_COMMON,
+        data=InvitationRevokedData(
+            invitation_id=invitation_id, enrolment_id=enrolment_id, revoked_at=datetime.now(UTC)
+        ),
+    )
+
+
+def registered(enrolment_id: str, email: str, tenant_id: str) -> RegistrationCompleted:
+    account_id = f"acc-{enrolment_id}"
+    return RegistrationCompleted(
+        source="/test",
+        subject=account_id,
+        tenant_id=tenant_id,
+        correlation_id="c",
+        data=RegistrationCompletedData(
+            account_id=account_id,
+            invitation_id=f"inv-{enrolment_id}",
+            enrolment_id=enrolment_id,
+            email=email,
+            username=email.split("@")[0],
+            first_name="Pat",
+            last_name="Doe",
+        ),
+    )
+
+
+async def publish(producer: AIOKafkaProducer, topics: TopicNames, *events: Envelope) -> None:
+    """Publish as their service would: on its topic, keyed by the subject, in order."""
+    for event in events:
+        topic = topics.name(topic_of(event.type))
+        await producer.send_and_wait(topic, event.to_json(), key=event.subject.encode())
+
+
+async def invitations_of(client: httpx.AsyncClient, **params: Any) -> list[dict]:
+    response = await client.get("/v1/invitations", params={"limit": 1000, **params})
+    assert response.status_code == 200, response.text
+    assert response.json()["next_cursor"] is None
+    items: list[dict] = response.json()["items"]
+    return items
+
+
+async def invitation_becomes(client: httpx.AsyncClient, enrolment_id: str, **expected: Any) -> dict:
+    """The enrolment's invitation once the list shows it with these values."""
+
+    async def shown() -> dict | None:
+        for item in await invitations_of(client):
+            if item["enrolment_id"] == enrolment_id and all(
+                item[k] == v for k, v in expected.items()
+            ):
+                return item
+        return None
+
+    found: dict = await eventually(shown)
+    return found
+
+
+async def status_becomes(client: httpx.AsyncClient, enrolment_id: str, status: str) -> dict:
+    async def reached() -> dict | None:
+        enrolment: dict = (await client.get(f"/v1/enrolments/{enrolment_id}")).json()
+        return enrolment if enrolment["status"] == status else None
+
+    found: dict = await eventually(reached)
+    return found

@@ -77,7 +77,8 @@ async def test_someone_with_an_account_is_active_at_once_in_a_new_course(
     # Nobody asks to invite her: a bulk invite of the course passes her by.
     await set_policy(client, "manual")
     assert (await client.post("/v1/enrolments:invite", json={"course": "toefl"})).json() == {
-        "requested": 0
+        "requested": 0,
+        "activated": 0,
     }
 
 
@@ -131,3 +132,56 @@ async def test_the_funnel_of_a_cohort_counts_failed_deliveries(
 
 async def _holds(value: Any, check: Callable[[Any], bool]) -> bool:
     return check(await value)
+
+
+async def test_someone_with_an_account_by_invitation_time_is_activated_not_invited(
+    client, kafka, topics, database, producer: AIOKafkaProducer
+) -> None:
+    """Seed 002: an invitation is "only sent if no existing user account", judged when the
+    admin invites, not only at enrolment."""
+    await set_policy(client, "manual")
+    waiting = {p: await enrol(client, f"{p}@example.org") for p in ("ada", "bob", "cy")}
+    elsewhere = {p: await enrol(client, f"{p}@example.org", course="toefl") for p in ("ada", "bob")}
+    (tenant,) = await query(database, "SELECT id FROM tenants WHERE name = $1", "acme")
+    for n, person in enumerate(("ada", "bob")):
+        completed = RegistrationCompleted(
+            source="/test",
+            subject=f"acc-{person}",
+            tenant_id=tenant["id"],
+            correlation_id="corr-reg",
+            data=RegistrationCompletedData(
+                account_id=f"acc-{person}",
+                invitation_id=f"inv-{n}",
+                enrolment_id=elsewhere[person]["id"],
+                email=f"{person}@example.org",
+                username=person,
+                first_name=person,
+                last_name="Doe",
+            ),
+        )
+        await producer.send_and_wait(
+            topics.name(Topic.REGISTRATION), completed.to_json(), key=completed.subject.encode()
+        )
+    await eventually(
+        lambda: _holds(query(database, "SELECT * FROM accounts"), lambda r: len(r) == 2)
+    )
+
+    one = await client.post(f"/v1/enrolments/{waiting['ada']['id']}/invite")
+    assert one.status_code == 202, one.text
+    assert (one.json()["status"], one.json()["account_id"]) == ("active", "acc-ada")
+    assert one.json()["activated_at"]
+    course = await client.post("/v1/enrolments:invite", json={"course": "ielts"})
+    assert course.json() == {"requested": 1, "activated": 1}
+    (bob,) = await list_all(client, q="bob", course="ielts")
+    assert (bob["status"], bob["account_id"]) == ("active", "acc-bob")
+
+    events = await enrolment_events(
+        kafka,
+        topics,
+        lambda es: len(of_type(es, "activated")) >= 2 and bool(of_type(es, "invitation_requested")),
+    )
+    activated = {e["subject"]: e["data"] for e in of_type(events, "activated")}
+    assert activated[waiting["ada"]["id"]]["account_id"] == "acc-ada"
+    assert activated[waiting["bob"]["id"]]["course"] == "ielts"
+    requested = [e["subject"] for e in of_type(events, "invitation_requested")]
+    assert requested == [waiting["cy"]["id"]]

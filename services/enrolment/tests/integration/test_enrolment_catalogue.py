@@ -73,13 +73,13 @@ async def test_cohorts_belong_to_an_existing_course(client) -> None:
 
 
 async def test_the_invite_policy_decides_whether_an_import_invites(client, kafka, topics) -> None:
-    assert (await client.get("/v1/settings")).json() == {"invite_policy": "auto"}
+    assert (await client.get("/v1/settings")).json()["invite_policy"] == "auto"
     assert (await client.put("/v1/settings", json={"invite_policy": "later"})).status_code == 422
     changed = await client.put("/v1/settings", json={"invite_policy": "manual"})
-    assert changed.status_code == 200 and changed.json() == {"invite_policy": "manual"}
-    assert (await client.get("/v1/settings")).json() == {"invite_policy": "manual"}
+    assert changed.status_code == 200 and changed.json()["invite_policy"] == "manual"
+    assert (await client.get("/v1/settings")).json()["invite_policy"] == "manual"
     # The setting is the tenant's own.
-    assert (await client.get("/v1/settings", headers=OTHER)).json() == {"invite_policy": "auto"}
+    assert (await client.get("/v1/settings", headers=OTHER)).json()["invite_policy"] == "auto"
 
     manual = await post_csv(client, "email,id,name\nm1@example.org,1,M1\nm2@example.org,2,M2\n")
     assert manual.status_code == 201, manual.text

@@ -64,9 +64,10 @@ async def test_inviting_a_course_requests_only_the_enrolled_not_yet_invited(
 
     response = await client.post("/v1/enrolments:invite", json={"course": "ielts"})
     assert response.status_code == 202, response.text
-    assert response.json() == {"requested": 3}
+    assert response.json() == {"requested": 3, "activated": 0}
     assert (await client.post("/v1/enrolments:invite", json={"course": "ielts"})).json() == {
-        "requested": 0
+        "requested": 0,
+        "activated": 0,
     }
 
     expected = {by_hand["id"], *(w["id"] for w in waiting)}
@@ -83,7 +84,8 @@ async def test_inviting_a_course_requests_only_the_enrolled_not_yet_invited(
     assert other_course["id"] not in expected and theirs["id"] not in expected
     # The other course is untouched, and can be invited on its own.
     assert (await client.post("/v1/enrolments:invite", json={"course": "toefl"})).json() == {
-        "requested": 1
+        "requested": 1,
+        "activated": 0,
     }
 
 
@@ -93,7 +95,7 @@ async def test_a_bulk_invite_passes_by_people_already_invited_on_enrolment(clien
     await enrol(client, "auto@example.org")  # the tenant policy: auto, so already requested
     await enrol(client, "hand@example.org", invite="manual")
     response = await client.post("/v1/enrolments:invite", json={"course": "ielts"})
-    assert response.json() == {"requested": 1}
+    assert response.json() == {"requested": 1, "activated": 0}
 
 
 async def test_an_enrolment_can_be_changed_but_never_its_email(client) -> None:

@@ -242,6 +242,7 @@ async def test_the_asyncapi_document_lists_the_events_published_with_their_schem
     for event_type in (
         "onboarding.enrolment.created",
         "onboarding.enrolment.invitation_requested",
+        "onboarding.enrolment.reminder_requested",
         "onboarding.enrolment.activated",
         "onboarding.enrolment.cancelled",
     ):

@@ -5,13 +5,14 @@ course is skipped)."""
 import itertools
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from enrolment.domain.courses import CohortsOf
 from enrolment.domain.csv_rows import RowError
 from enrolment.domain.people import Person
 from enrolment.domain.policy import InvitePolicy
+from enrolment.domain.settings import TenantSettings
 from enrolment.domain.statuses import ImportStatus, NewEnrolment
 from enrolment.store.enrolments import Enrolment
 from enrolment.use_cases.caller import Caller
@@ -59,6 +60,8 @@ class FakeDatabase:
     cohorts: set[str] = field(default_factory=lambda: {"2025-A", "own", "import-wide", "c1", "c"})
     accounts: dict[str, str] = field(default_factory=dict)
     policy: InvitePolicy = InvitePolicy.AUTO
+    settings: TenantSettings = field(default_factory=TenantSettings)
+    settings_reads: int = 0
 
     def __post_init__(self) -> None:
         self.course_rows = FakeCourseRows(self)
@@ -117,8 +120,9 @@ class FakeCourseRows:
 class FakeTenantRows:
     db: FakeDatabase
 
-    async def invite_policy(self, tenant_id: str) -> InvitePolicy:
-        return self.db.policy
+    async def settings(self, tenant_id: str) -> TenantSettings:
+        self.db.settings_reads += 1
+        return replace(self.db.settings, invite_policy=self.db.policy)
 
 
 @dataclass

@@ -229,4 +229,5 @@ def test_enrolment_created_carries_every_detail_of_the_person_and_no_other() -> 
         "course",
         "import_id",
         "invite",
+        "link_policy",
     }

@@ -16,6 +16,7 @@ from enrolment.domain.statuses import (
     import_status,
     new_enrolment,
     status_after_account_activated,
+    status_after_invitation_expired,
     status_after_invitation_issued,
 )
 from enrolment.errors import EnrolmentStateConflict, InvalidEnrolment
@@ -38,21 +39,22 @@ def test_import_status(enrolled: int, failed: int, expected: str) -> None:
 
 
 S = EnrolmentStatus
-# current status: (after InvitationIssued, after AccountActivated)
+# current status: (after InvitationIssued, after InvitationExpired, after AccountActivated)
 TRANSITIONS = {
-    S.ENROLLED: (S.INVITED, S.ACTIVE),
-    S.EXPIRED: (S.INVITED, S.ACTIVE),
-    S.INVITED: (S.INVITED, S.ACTIVE),
-    S.PENDING_ACTIVATION: (S.PENDING_ACTIVATION, S.ACTIVE),
-    S.ACTIVE: (S.ACTIVE, S.ACTIVE),
-    S.CANCELLED: (S.CANCELLED, S.CANCELLED),
+    S.ENROLLED: (S.INVITED, S.ENROLLED, S.ACTIVE),
+    S.EXPIRED: (S.INVITED, S.EXPIRED, S.ACTIVE),
+    S.INVITED: (S.INVITED, S.EXPIRED, S.ACTIVE),
+    S.PENDING_ACTIVATION: (S.PENDING_ACTIVATION, S.PENDING_ACTIVATION, S.ACTIVE),
+    S.ACTIVE: (S.ACTIVE, S.ACTIVE, S.ACTIVE),
+    S.CANCELLED: (S.CANCELLED, S.CANCELLED, S.CANCELLED),
 }
 
 
 @pytest.mark.parametrize("current", list(EnrolmentStatus))
 def test_how_events_move_an_enrolment(current: EnrolmentStatus) -> None:
-    after_issued, after_activated = TRANSITIONS[current]
+    after_issued, after_expired, after_activated = TRANSITIONS[current]
     assert status_after_invitation_issued(current) is after_issued
+    assert status_after_invitation_expired(current) is after_expired
     assert status_after_account_activated(current) is after_activated
 
 

@@ -8,9 +8,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from onboarding_kit.runtime import dependencies_of
 
 from enrolment.bootstrap import EnrolmentDependencies
+from enrolment.domain.invitations import InvitationStatus
 from enrolment.domain.policy import InvitePolicy
-from enrolment.domain.selection import Selection
-from enrolment.domain.text import CODE_PATTERN, MAX_FILTER_LENGTH, NO_CONTROL_PATTERN
+from enrolment.domain.selection import InvitationSelection, Selection
+from enrolment.domain.text import (
+    CODE_PATTERN,
+    MAX_EMAIL_LENGTH,
+    MAX_FILTER_LENGTH,
+    NO_CONTROL_PATTERN,
+)
 from enrolment.errors import Unauthenticated
 from enrolment.use_cases.caller import Caller
 from enrolment.use_cases.imports import ImportInto
@@ -84,6 +90,35 @@ def _selection(
 
 
 Selected = Annotated[Selection, Depends(_selection)]
+
+
+def _invitation_selection(
+    status: Annotated[InvitationStatus | None, Query()] = None,
+    course: Filter = None,
+    cohort: Filter = None,
+    import_id: Filter = None,
+    email: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_EMAIL_LENGTH,
+            pattern=NO_CONTROL_PATTERN,
+            description="the whole address, whatever its case",
+        ),
+    ] = None,
+) -> InvitationSelection:
+    return InvitationSelection(status, course, cohort, import_id, email)
+
+
+InvitationsSelected = Annotated[InvitationSelection, Depends(_invitation_selection)]
+
+# A page of a list: how many items, and where it starts (the page before's `next_cursor`).
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=1000, pattern=r"^[A-Za-z0-9_-]+$", description="`next_cursor` of the page before"
+    ),
+]
 
 
 def _import_into(

@@ -2,13 +2,12 @@
 
 from collections.abc import AsyncIterator
 from contextlib import aclosing
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from onboarding_kit.problems import problems
 
-from enrolment.api.deps import CurrentCaller, Deps, EntityId, Selected, TenantId
+from enrolment.api.deps import CurrentCaller, Cursor, Deps, EntityId, Limit, Selected, TenantId
 from enrolment.api.files import csv_download
 from enrolment.api.schemas import (
     EnrolmentChanges,
@@ -40,15 +39,8 @@ async def list_enrolments(
     deps: Deps,
     tenant_id: TenantId,
     selection: Selected,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=1000,
-            pattern=r"^[A-Za-z0-9_-]+$",
-            description="`next_cursor` of the page before",
-        ),
-    ] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
 ) -> EnrolmentPage:
     page = await queries.list_enrolments(deps.uow, tenant_id, selection, limit, cursor)
     return EnrolmentPage.model_validate(page)
@@ -99,7 +91,8 @@ async def change_enrolment(
     "/enrolments/{enrolment_id}/invite", status_code=202, responses=problems(401, 404, 409)
 )
 async def invite(enrolment_id: EntityId, deps: Deps, caller: CurrentCaller) -> EnrolmentOut:
-    """Invite one person enrolled without an invitation."""
+    """Invite one person enrolled without an invitation; someone who has an account in the
+    tenant by now is active at once instead."""
     invited = await changes.invite_enrolment(deps.uow, deps.clock, caller, enrolment_id)
     return EnrolmentOut.model_validate(invited)
 
@@ -113,7 +106,8 @@ async def cancel(enrolment_id: EntityId, deps: Deps, caller: CurrentCaller) -> E
 
 @router.post("/enrolments:invite", status_code=202, responses=problems(401, 422))
 async def invite_all(body: SelectionIn, deps: Deps, caller: CurrentCaller) -> InvitedOut:
-    """Invite everyone enrolled and not yet invited in a course, cohort or import."""
+    """Invite everyone enrolled and not yet invited in a course, cohort or import. Someone
+    who has an account in the tenant by now is active at once instead."""
     selection = Selection(course=body.course, cohort=body.cohort, import_id=body.import_id)
-    requested = await changes.invite_selection(deps.uow, deps.clock, caller, selection)
-    return InvitedOut(requested=requested)
+    invited = await changes.invite_selection(deps.uow, deps.clock, caller, selection)
+    return InvitedOut(requested=len(invited.requested), activated=len(invited.activated))

@@ -9,10 +9,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from onboarding_contracts.events import Channel, Role
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from onboarding_contracts.events.enrolment import MAX_LINK_TTL_HOURS, MAX_RESENDS_LIMIT
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 
+from enrolment.domain.invitations import InvitationStatus
 from enrolment.domain.people import PLAIN_EMAIL_PATTERN, Person, validate_person
 from enrolment.domain.policy import InvitePolicy
+from enrolment.domain.settings import MAX_REMINDER_AFTER_HOURS, MAX_REMINDERS_LIMIT
 from enrolment.domain.text import (
     CODE_PATTERN,
     MAX_CODE_LENGTH,
@@ -99,10 +102,61 @@ class CohortOut(CourseOut):
     course: str
 
 
-class SettingsBody(BaseModel):
-    invite_policy: InvitePolicy = Field(
-        description="auto: enrolling invites at once; manual: enrol first, invite later"
-    )
+_TTL_HOURS = Field(
+    gt=0, le=MAX_LINK_TTL_HOURS, description="How long each link stays usable, in hours"
+)
+_MAX_RESENDS = Field(description="Resends an invitation may have (the next is refused)")
+_SELF_SERVICE = Field(
+    description="Whether a person may ask for a new link from the page of an expired or "
+    "replaced one (it counts as a resend)"
+)
+_REMINDER_AFTER = Field(
+    gt=0,
+    le=MAX_REMINDER_AFTER_HOURS,
+    description="Remind people this many hours after their last link (and last reminder), "
+    "while they have not registered; null: no scheduled reminders",
+)
+_MAX_REMINDERS = Field(description="Scheduled reminders one person gets at most")
+
+
+def _json_integer(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# Numbers and flags as JSON Schema has them: an integer is 7 or 7.0, never `true` nor "7";
+# a number is never a flag or a string; a flag is `true` or `false`.
+JsonNumber = Annotated[float, Strict()]
+JsonBool = Annotated[bool, Strict()]
+_JSON_INTEGER = BeforeValidator(_json_integer)
+# (The bounds come before the validator, or the document would not show them as JSON
+# Schema's minimum and maximum.)
+ResendCount = Annotated[int, Strict(), Field(ge=0, le=MAX_RESENDS_LIMIT), _JSON_INTEGER]
+ReminderCount = Annotated[int, Strict(), Field(ge=0, le=MAX_REMINDERS_LIMIT), _JSON_INTEGER]
+_INVITE_POLICY = Field(
+    description="auto: enrolling invites at once; manual: enrol first, invite later"
+)
+
+
+class SettingsOut(Out):
+    invite_policy: Annotated[InvitePolicy, _INVITE_POLICY]
+    invitation_ttl_hours: Annotated[float, _TTL_HOURS]
+    max_resends: Annotated[int, _MAX_RESENDS, Field(ge=0, le=MAX_RESENDS_LIMIT)]
+    self_service_resend: Annotated[bool, _SELF_SERVICE]
+    reminder_after_hours: Annotated[float | None, _REMINDER_AFTER]
+    max_reminders: Annotated[int, _MAX_REMINDERS, Field(ge=0, le=MAX_REMINDERS_LIMIT)]
+
+
+class SettingsIn(BaseModel):
+    """The settings to change; a setting left out keeps its value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    invite_policy: Annotated[InvitePolicy | None, _INVITE_POLICY, _NEVER_NULL] = None
+    invitation_ttl_hours: Annotated[JsonNumber | None, _TTL_HOURS, _NEVER_NULL] = None
+    max_resends: Annotated[ResendCount | None, _MAX_RESENDS, _NEVER_NULL] = None
+    self_service_resend: Annotated[JsonBool | None, _SELF_SERVICE, _NEVER_NULL] = None
+    reminder_after_hours: Annotated[JsonNumber | None, _REMINDER_AFTER] = None
+    max_reminders: Annotated[ReminderCount | None, _MAX_REMINDERS, _NEVER_NULL] = None
 
 
 class EnrolmentIn(BaseModel):
@@ -171,6 +225,7 @@ class EnrolmentOut(Out):
     registered_at: datetime | None
     activated_at: datetime | None
     cancelled_at: datetime | None
+    reminder_requested_at: datetime | None
     created_at: datetime
 
 
@@ -197,7 +252,47 @@ class SelectionIn(BaseModel):
 
 
 class InvitedOut(BaseModel):
-    requested: int
+    requested: int = Field(description="Invitations asked for")
+    activated: int = Field(
+        description="People not invited, active at once: they have an account in the tenant"
+    )
+
+
+class RemindIn(BaseModel):
+    """Whom to remind: a course, optionally one cohort or one import of it."""
+
+    course: Code
+    cohort: Code | None = None
+    import_id: Code | None = None
+
+
+class RemindedOut(BaseModel):
+    requested: int = Field(description="Reminders asked for")
+    skipped: int = Field(
+        description="The others selected: registered, cancelled, never invited, or reminded "
+        "less than an hour ago"
+    )
+
+
+class InvitationOut(Out):
+    enrolment_id: str
+    invitation_id: str
+    email: str
+    name: str
+    course: str
+    cohort: str | None
+    import_id: str | None
+    status: InvitationStatus
+    send_count: int = Field(description="Links sent so far: the first, resends and reminders")
+    resend_count: int
+    reminder_count: int
+    last_sent_at: datetime
+    expires_at: datetime = Field(description="When the last link stops working")
+
+
+class InvitationPage(Out):
+    items: list[InvitationOut]
+    next_cursor: str | None
 
 
 class RowErrorOut(Out):

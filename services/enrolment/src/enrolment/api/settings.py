@@ -4,18 +4,22 @@ from fastapi import APIRouter
 from onboarding_kit.problems import problems
 
 from enrolment.api.deps import Deps, TenantId
-from enrolment.api.schemas import SettingsBody
+from enrolment.api.schemas import SettingsIn, SettingsOut
 from enrolment.use_cases import tenants
 
 router = APIRouter()
 
 
 @router.get("/settings", responses=problems(401))
-async def get_settings(deps: Deps, tenant_id: TenantId) -> SettingsBody:
-    return SettingsBody(invite_policy=await tenants.invite_policy(deps.uow, tenant_id))
+async def get_settings(deps: Deps, tenant_id: TenantId) -> SettingsOut:
+    return SettingsOut.model_validate(await tenants.tenant_settings(deps.uow, tenant_id))
 
 
 @router.put("/settings", responses=problems(401, 422))
-async def put_settings(body: SettingsBody, deps: Deps, tenant_id: TenantId) -> SettingsBody:
-    await tenants.set_invite_policy(deps.uow, tenant_id, body.invite_policy)
-    return body
+async def put_settings(body: SettingsIn, deps: Deps, tenant_id: TenantId) -> SettingsOut:
+    """Change the settings given; those left out keep their values. The link rules apply
+    to every link sent from now on (a resend or reminder included), not to those sent."""
+    changed = await tenants.change_settings(
+        deps.uow, tenant_id, body.model_dump(exclude_unset=True)
+    )
+    return SettingsOut.model_validate(changed)

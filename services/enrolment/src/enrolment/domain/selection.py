@@ -1,7 +1,9 @@
-"""Which enrolments a list, an export, a funnel or a bulk invite is about."""
+"""Which enrolments a list, an export, a funnel, a bulk invite or a reminder is about; which
+invitations a list is about."""
 
 from dataclasses import dataclass
 
+from enrolment.domain.invitations import InvitationStatus
 from enrolment.errors import InvalidEnrolment
 
 
@@ -18,3 +20,12 @@ class Selection:
         """A bulk invite is about a course, a cohort or an import: never everyone."""
         if not (self.course or self.cohort or self.import_id):
             raise InvalidEnrolment("course", "name a course, a cohort or an import to invite")
+
+
+@dataclass(frozen=True)
+class InvitationSelection:
+    status: InvitationStatus | None = None
+    course: str | None = None
+    cohort: str | None = None
+    import_id: str | None = None
+    email: str | None = None  # the whole address, whatever its case

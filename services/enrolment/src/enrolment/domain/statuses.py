@@ -48,6 +48,14 @@ def status_after_invitation_issued(current: EnrolmentStatus) -> EnrolmentStatus:
     return current
 
 
+def status_after_invitation_expired(current: EnrolmentStatus) -> EnrolmentStatus:
+    """A link that expired unused makes an invited person expired (a resend or a reminder
+    makes them invited again); nobody further along moves back."""
+    if current is EnrolmentStatus.INVITED:
+        return EnrolmentStatus.EXPIRED
+    return current
+
+
 def status_after_account_activated(current: EnrolmentStatus) -> EnrolmentStatus:
     if current is EnrolmentStatus.CANCELLED:
         return current

@@ -7,7 +7,10 @@ from onboarding_kit.uow import Transaction
 from enrolment.store.accounts import AccountRows
 from enrolment.store.courses import CourseRows
 from enrolment.store.enrolments import EnrolmentRows
+from enrolment.store.funnel import FunnelRows
 from enrolment.store.imports import ImportRows
+from enrolment.store.invitations import InvitationRows
+from enrolment.store.reminders import ReminderRows
 from enrolment.store.tenants import TenantRows
 
 
@@ -20,8 +23,11 @@ class EnrolmentTransaction(Transaction):
         self.tenants = TenantRows(conn)
         self.courses = CourseRows(conn)
         self.enrolments = EnrolmentRows(conn)
+        self.funnel = FunnelRows(conn)
         self.imports = ImportRows(conn)
         self.accounts = AccountRows(conn)
+        self.invitations = InvitationRows(conn)
+        self.reminders = ReminderRows(conn)
 
     async def limit_statement_time(self, milliseconds: int) -> None:
         """Cancel any later statement of this transaction that runs longer (a local

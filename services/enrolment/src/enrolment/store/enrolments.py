@@ -11,7 +11,7 @@ from onboarding_contracts.events import Channel, Role
 from enrolment.domain.people import EDITABLE_FIELDS
 from enrolment.domain.selection import Selection
 from enrolment.domain.statuses import INVITABLE, EnrolmentStatus, NewEnrolment
-from enrolment.store.rows import Rows
+from enrolment.store.rows import Place, Rows, after_place, equal_to
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Enrolment:
     invitation_id: str | None
     account_id: str | None
     invitation_requested_at: datetime | None
+    reminder_requested_at: datetime | None
     invited_at: datetime | None
     emailed_at: datetime | None
     failed_at: datetime | None
@@ -40,48 +41,34 @@ class Enrolment:
     created_at: datetime
     updated_at: datetime
 
-
-@dataclass(frozen=True)
-class Funnel:
-    """How far the people of a selection got."""
-
-    enrolled: int
-    invited: int
-    emailed: int
-    registered: int
-    active: int
-    expired: int
-    failed: int  # could not be reached: delivery failed for good, never delivered since
-    cancelled: int
+    @property
+    def place(self) -> Place:
+        """Where it is in a list: by creation, then id."""
+        return (self.created_at, self.id)
 
 
 ENROLMENT_FIELDS = tuple(f.name for f in fields(Enrolment))
-FUNNEL_FIELDS = tuple(f.name for f in fields(Funnel))
 _COLUMNS = ", ".join(ENROLMENT_FIELDS)
 
 
-def _enrolment(record: asyncpg.Record) -> Enrolment:
+def enrolment_from(record: asyncpg.Record) -> Enrolment:
     values = {f: record[f] for f in ENROLMENT_FIELDS}
     values["status"] = EnrolmentStatus(values["status"])
     return Enrolment(**values)
 
 
-def _where(selection: Selection, first_parameter: int) -> tuple[str, list[Any]]:
+def selection_where(selection: Selection, first_parameter: int) -> tuple[str, list[Any]]:
     """SQL conditions (after the tenant's) and their parameters, numbered from
     `first_parameter`."""
-    conditions, values = [], []
-    for column in ("status", "role", "course", "cohort", "import_id"):
-        value = getattr(selection, column)
-        if value is not None:
-            values.append(value)
-            conditions.append(f"{column} = ${first_parameter + len(values) - 1}")
+    columns = ("status", "role", "course", "cohort", "import_id")
+    where, values = equal_to(
+        ((column, getattr(selection, column)) for column in columns), first_parameter
+    )
     if selection.text:
         values.append(f"%{_escape_like(selection.text.strip().lower())}%")
         n = first_parameter + len(values) - 1
-        conditions.append(
-            f"(lower(name) LIKE ${n} OR email LIKE ${n} OR lower(external_id) LIKE ${n})"
-        )
-    return "".join(f" AND {c}" for c in conditions), values
+        where += f" AND (lower(name) LIKE ${n} OR email LIKE ${n} OR lower(external_id) LIKE ${n})"
+    return where, values
 
 
 def _escape_like(text: str) -> str:
@@ -146,17 +133,14 @@ class EnrolmentRows(Rows):
             tenant_id,
             enrolment_id,
         )
-        return _enrolment(row) if row else None
+        return enrolment_from(row) if row else None
 
     async def page(
-        self, tenant_id: str, selection: Selection, after: tuple[datetime, str] | None, limit: int
+        self, tenant_id: str, selection: Selection, after: Place | None, limit: int
     ) -> list[Enrolment]:
-        """Up to `limit` of the selection in creation order, after the place `after` (on the
-        index of (tenant_id, created_at, id): a page costs the same wherever it starts)."""
-        keyset, place = "", []
-        if after is not None:
-            keyset, place = " AND (created_at, id) > ($2::timestamptz, $3::text)", list(after)
-        where, values = _where(selection, first_parameter=2 + len(place))
+        """Up to `limit` of the selection in creation order, after the place `after`."""
+        keyset, place = after_place(("created_at", "id"), after, first_parameter=2)
+        where, values = selection_where(selection, first_parameter=2 + len(place))
         rows = await self.conn.fetch(
             f"""SELECT {_COLUMNS} FROM enrolments
                 WHERE tenant_id = $1{keyset}{where}
@@ -166,12 +150,12 @@ class EnrolmentRows(Rows):
             *place,
             *values,
         )
-        return [_enrolment(r) for r in rows]
+        return [enrolment_from(r) for r in rows]
 
     async def invitable(self, tenant_id: str, selection: Selection) -> list[Enrolment]:
         """The selected enrolments an admin may invite now (`check_invitable`), locked;
         those another transaction holds are passed by."""
-        where, values = _where(selection, first_parameter=3)
+        where, values = selection_where(selection, first_parameter=3)
         rows = await self.conn.fetch(
             f"""SELECT {_COLUMNS} FROM enrolments
                 WHERE tenant_id = $1 AND status = $2 AND invitation_requested_at IS NULL{where}
@@ -180,7 +164,7 @@ class EnrolmentRows(Rows):
             INVITABLE.value,
             *values,
         )
-        return [_enrolment(r) for r in rows]
+        return [enrolment_from(r) for r in rows]
 
     async def mark_invitation_requested(self, enrolment_ids: Sequence[str], at: datetime) -> None:
         await self.conn.execute(
@@ -203,7 +187,7 @@ class EnrolmentRows(Rows):
             at,
             *changes.values(),
         )
-        return _enrolment(row)
+        return enrolment_from(row)
 
     async def cancel(self, enrolment_id: str, at: datetime) -> Enrolment:
         row = await self.conn.fetchrow(
@@ -213,7 +197,7 @@ class EnrolmentRows(Rows):
             EnrolmentStatus.CANCELLED.value,
             at,
         )
-        return _enrolment(row)
+        return enrolment_from(row)
 
     async def status_for_update(self, enrolment_id: str) -> EnrolmentStatus | None:
         status = await self.conn.fetchval(
@@ -245,6 +229,22 @@ class EnrolmentRows(Rows):
             [s.value for s in statuses],
             list(invitation_ids),
             list(times),
+            at,
+        )
+
+    async def set_statuses(
+        self, statuses: Sequence[tuple[str, EnrolmentStatus]], at: datetime
+    ) -> None:
+        """(enrolment id, new status) for each enrolment whose status an event moved."""
+        if not statuses:
+            return
+        ids, values = zip(*statuses, strict=True)
+        await self.conn.execute(
+            """UPDATE enrolments e SET status = u.status, updated_at = $3
+               FROM unnest($1::text[], $2::text[]) AS u(id, status)
+               WHERE e.id = u.id AND e.status <> u.status""",
+            list(ids),
+            [s.value for s in values],
             at,
         )
 
@@ -285,6 +285,28 @@ class EnrolmentRows(Rows):
             at,
         )
 
+    async def activate_known(
+        self, known: Sequence[tuple[str, str]], at: datetime
+    ) -> list[Enrolment]:
+        """(enrolment id, account id) for each person found to have an account in the
+        tenant by the time they were to be invited: active now, as if enrolled today."""
+        if not known:
+            return []
+        ids, account_ids = zip(*known, strict=True)
+        rows = await self.conn.fetch(
+            f"""UPDATE enrolments e SET status = $3, account_id = u.account_id,
+                   registered_at = coalesce(e.registered_at, $4),
+                   activated_at = coalesce(e.activated_at, $4), updated_at = $4
+                FROM unnest($1::text[], $2::text[]) AS u(id, account_id)
+                WHERE e.id = u.id
+                RETURNING {", ".join(f"e.{f}" for f in ENROLMENT_FIELDS)}""",
+            list(ids),
+            list(account_ids),
+            EnrolmentStatus.ACTIVE.value,
+            at,
+        )
+        return [enrolment_from(r) for r in rows]
+
     async def mark_activated(
         self,
         enrolment_id: str,
@@ -303,25 +325,4 @@ class EnrolmentRows(Rows):
             activated_at,
             at,
         )
-        return _enrolment(row)
-
-    async def funnel(self, tenant_id: str, selection: Selection) -> Funnel:
-        where, values = _where(selection, first_parameter=5)
-        row = await self.conn.fetchrow(
-            f"""SELECT count(*) AS enrolled,
-                       count(invited_at) AS invited,
-                       count(emailed_at) AS emailed,
-                       count(registered_at) AS registered,
-                       count(*) FILTER (WHERE status = $2) AS active,
-                       count(*) FILTER (WHERE status = $3) AS expired,
-                       count(failed_at) FILTER (WHERE emailed_at IS NULL) AS failed,
-                       count(*) FILTER (WHERE status = $4) AS cancelled
-                FROM enrolments
-                WHERE tenant_id = $1{where}""",
-            tenant_id,
-            EnrolmentStatus.ACTIVE.value,
-            EnrolmentStatus.EXPIRED.value,
-            EnrolmentStatus.CANCELLED.value,
-            *values,
-        )
-        return Funnel(**{f: row[f] for f in FUNNEL_FIELDS})
+        return enrolment_from(row)

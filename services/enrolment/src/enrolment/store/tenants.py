@@ -1,9 +1,23 @@
-"""Tenants: who may call (by the hash of their API key) and their invite policy."""
+"""Tenants: who may call (by the hash of their API key) and their settings."""
 
+from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 
+import asyncpg
+
 from enrolment.domain.policy import InvitePolicy
+from enrolment.domain.settings import TenantSettings
 from enrolment.store.rows import Rows
+
+SETTINGS_FIELDS = tuple(f.name for f in fields(TenantSettings))
+_SETTINGS_COLUMNS = ", ".join(SETTINGS_FIELDS)
+
+
+def _settings(record: asyncpg.Record) -> TenantSettings:
+    values = {f: record[f] for f in SETTINGS_FIELDS}
+    values["invite_policy"] = InvitePolicy(values["invite_policy"])
+    return TenantSettings(**values)
 
 
 class TenantRows(Rows):
@@ -27,13 +41,24 @@ class TenantRows(Rows):
         )
         return stored
 
-    async def invite_policy(self, tenant_id: str) -> InvitePolicy:
-        policy: str = await self.conn.fetchval(
-            "SELECT invite_policy FROM tenants WHERE id = $1", tenant_id
+    async def settings(self, tenant_id: str, *, for_update: bool = False) -> TenantSettings:
+        lock = " FOR UPDATE" if for_update else ""
+        row = await self.conn.fetchrow(
+            f"SELECT {_SETTINGS_COLUMNS} FROM tenants WHERE id = $1{lock}", tenant_id
         )
-        return InvitePolicy(policy)
+        return _settings(row)
 
-    async def set_invite_policy(self, tenant_id: str, policy: InvitePolicy) -> None:
+    async def settings_of(self, tenant_ids: Sequence[str]) -> dict[str, TenantSettings]:
+        rows = await self.conn.fetch(
+            f"SELECT id, {_SETTINGS_COLUMNS} FROM tenants WHERE id = ANY($1::text[])",
+            list(tenant_ids),
+        )
+        return {r["id"]: _settings(r) for r in rows}
+
+    async def save_settings(self, tenant_id: str, settings: TenantSettings) -> None:
+        assignments = ", ".join(f"{f} = ${n}" for n, f in enumerate(SETTINGS_FIELDS, start=2))
         await self.conn.execute(
-            "UPDATE tenants SET invite_policy = $2 WHERE id = $1", tenant_id, policy.value
+            f"UPDATE tenants SET {assignments} WHERE id = $1",
+            tenant_id,
+            *(getattr(settings, f) for f in SETTINGS_FIELDS),
         )

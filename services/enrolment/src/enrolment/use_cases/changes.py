@@ -1,9 +1,15 @@
 """An admin's changes to enrolments: editing one, inviting by hand, cancelling."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from onboarding_contracts import EnrolmentCancelled, InvitationRequested, Origin
-from onboarding_contracts.events import EnrolmentCancelledData, InvitationRequestedData
+from onboarding_contracts import EnrolmentActivated, EnrolmentCancelled, InvitationRequested, Origin
+from onboarding_contracts.events import (
+    EnrolmentActivatedData,
+    EnrolmentCancelledData,
+    InvitationRequestedData,
+)
 from onboarding_kit.clock import Clock
 from onboarding_kit.uow import UnitOfWork
 
@@ -41,11 +47,51 @@ async def change_enrolment(
         return await tx.enrolments.change(enrolment_id, clean, clock())
 
 
-def _invitation_requested(origin: Origin, enrolment: Enrolment) -> InvitationRequested:
-    return InvitationRequested.new(
-        origin,
-        InvitationRequestedData.from_fields(enrolment, enrolment_id=enrolment.id),
+@dataclass(frozen=True)
+class Invited:
+    """What inviting by hand did: invitations asked for, and people activated at once
+    because they have an account in the tenant by now."""
+
+    requested: list[Enrolment]
+    activated: list[Enrolment]
+
+
+async def _invite(
+    tx: EnrolmentTransaction, origin: Origin, enrolments: Sequence[Enrolment], at: datetime
+) -> Invited:
+    """Ask for the invitation of each of these enrolments, with the tenant's link rules.
+    Someone who created an account in the tenant since they were enrolled (in another
+    course) is not invited: they are active at once, as they would be if enrolled today."""
+    if not enrolments:
+        return Invited([], [])
+    settings = await tx.tenants.settings(origin.tenant_id)
+    accounts = await tx.accounts.of_emails(origin.tenant_id, [e.email for e in enrolments])
+    activated = await tx.enrolments.activate_known(
+        [(e.id, accounts[e.email]) for e in enrolments if e.email in accounts], at
     )
+    requested = [e for e in enrolments if e.email not in accounts]
+    await tx.enrolments.mark_invitation_requested([e.id for e in requested], at)
+    link_policy = settings.link_policy
+    await tx.publish(
+        [
+            *(
+                InvitationRequested.new(
+                    origin,
+                    InvitationRequestedData.from_fields(
+                        e, enrolment_id=e.id, link_policy=link_policy
+                    ),
+                )
+                for e in requested
+            ),
+            *(
+                EnrolmentActivated.new(
+                    origin, EnrolmentActivatedData.from_fields(e, enrolment_id=e.id)
+                )
+                for e in activated
+            ),
+        ]
+    )
+    return Invited(requested, activated)
 
 
 async def invite_enrolment(
@@ -57,8 +103,7 @@ async def invite_enrolment(
         check_invitable(
             enrolment.status, invitation_requested=enrolment.invitation_requested_at is not None
         )
-        await tx.enrolments.mark_invitation_requested([enrolment_id], clock())
-        await tx.publish([_invitation_requested(caller.origin, enrolment)])
+        await _invite(tx, caller.origin, [enrolment], clock())
         invited = await tx.enrolments.get(caller.tenant_id, enrolment_id)
     assert invited is not None
     return invited
@@ -66,15 +111,13 @@ async def invite_enrolment(
 
 async def invite_selection(
     uow: UnitOfWork[EnrolmentTransaction], clock: Clock, caller: Caller, selection: Selection
-) -> int:
+) -> Invited:
     """Seed 001's "Send invites to new enrolments": everyone selected who is enrolled and
-    not invited yet; how many that was."""
+    not invited yet."""
     selection.check_names_a_group()
     async with uow() as tx:
         enrolments = await tx.enrolments.invitable(caller.tenant_id, selection)
-        await tx.enrolments.mark_invitation_requested([e.id for e in enrolments], clock())
-        await tx.publish([_invitation_requested(caller.origin, e) for e in enrolments])
-    return len(enrolments)
+        return await _invite(tx, caller.origin, enrolments, clock())
 
 
 async def cancel_enrolment(

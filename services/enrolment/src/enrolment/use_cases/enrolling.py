@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from onboarding_contracts import EnrolmentActivated, EnrolmentCreated, Envelope, Origin
-from onboarding_contracts.events import EnrolmentActivatedData, EnrolmentCreatedData
+from onboarding_contracts.events import EnrolmentActivatedData, EnrolmentCreatedData, LinkPolicy
 from onboarding_kit.clock import Clock
 from onboarding_kit.ids import IdFactory
 from onboarding_kit.uow import UnitOfWork
@@ -22,10 +22,12 @@ from enrolment.use_cases.courses import cohorts_of_course
 
 @dataclass(frozen=True)
 class Target:
-    """Where people are enrolled, and whether they are invited at once."""
+    """Where people are enrolled, whether they are invited at once, and the rules of the
+    links they are sent (the tenant's, read once for a whole import)."""
 
     course: str
     policy: InvitePolicy
+    link_policy: LinkPolicy
     import_id: str | None = None
 
 
@@ -42,11 +44,12 @@ async def enrol_person(
     already has an account in the tenant is active at once."""
     async with uow() as tx:
         (await cohorts_of_course(tx, caller.tenant_id, course)).check(person.cohort)
-        policy = resolve_policy(await tx.tenants.invite_policy(caller.tenant_id), invite)
-        enrolment_id = new_id()
-        inserted = await enrol_people(
-            tx, caller.origin, Target(course, policy), [(enrolment_id, person)], clock()
+        settings = await tx.tenants.settings(caller.tenant_id)
+        target = Target(
+            course, resolve_policy(settings.invite_policy, invite), settings.link_policy
         )
+        enrolment_id = new_id()
+        inserted = await enrol_people(tx, caller.origin, target, [(enrolment_id, person)], clock())
         if enrolment_id not in inserted:
             raise AlreadyEnrolled(f"{person.email} is already enrolled in {course}")
         created = await tx.enrolments.get(caller.tenant_id, enrolment_id)
@@ -95,6 +98,7 @@ def _events_of(origin: Origin, target: Target, enrolment: NewEnrolment) -> list[
             course=target.course,
             import_id=target.import_id,
             invite=enrolment.invite,
+            link_policy=target.link_policy,
             **vars(p),  # email, name, external_id, role, cohort, phone, channel
         ),
     )

@@ -54,12 +54,18 @@ async def import_people(
     async with uow() as tx:
         cohorts = await cohorts_of_course(tx, caller.tenant_id, into.course)
         cohorts.check(into.cohort)
-        policy = resolve_policy(await tx.tenants.invite_policy(caller.tenant_id), into.invite)
+        settings = await tx.tenants.settings(caller.tenant_id)
+        policy = resolve_policy(settings.invite_policy, into.invite)
         await tx.imports.create(
             import_id, caller.tenant_id, into.course, into.cohort, policy, clock()
         )
     run = _ImportRun(
-        caller.origin, Target(into.course, policy, import_id), cohorts, into.cohort, clock, new_id
+        caller.origin,
+        Target(into.course, policy, settings.link_policy, import_id),
+        cohorts,
+        into.cohort,
+        clock,
+        new_id,
     )
     try:
         iterator = iter(rows)

@@ -1,22 +1,53 @@
-"""What a tenant reads about its enrolments: one, a page, an export, the funnel."""
+"""What a tenant reads about its enrolments: one, a page, an export, the funnel; and
+their invitations, a page at a time."""
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Generic, Protocol, TypeVar
 
 from onboarding_kit.uow import UnitOfWork
 
 from enrolment.domain.cursors import decode_cursor, encode_cursor
-from enrolment.domain.selection import Selection
+from enrolment.domain.selection import InvitationSelection, Selection
 from enrolment.errors import EnrolmentNotFound
 from enrolment.store import EnrolmentTransaction
-from enrolment.store.enrolments import Enrolment, Funnel
+from enrolment.store.enrolments import Enrolment
+from enrolment.store.funnel import Funnel
+from enrolment.store.invitations import InvitationView
+from enrolment.store.rows import Place
+
+
+class Listed(Protocol):
+    """An item of a list ordered by its enrolment: (created_at, enrolment id)."""
+
+    @property
+    def place(self) -> Place: ...
+
+
+Item = TypeVar("Item", bound=Listed)
 
 
 @dataclass(frozen=True)
-class EnrolmentPage:
-    items: list[Enrolment]
+class Page(Generic[Item]):
+    items: list[Item]
     next_cursor: str | None  # None on the last page
+
+
+async def _page(
+    uow: UnitOfWork[EnrolmentTransaction],
+    read: Callable[[EnrolmentTransaction, Place | None, int], Awaitable[list[Item]]],
+    limit: int,
+    cursor: str | None,
+) -> Page[Item]:
+    """A page of `limit` items read after the place `cursor` names; its cursor leads to
+    the next one (one more item is read to tell whether there is one)."""
+    after = decode_cursor(cursor) if cursor else None
+    async with uow() as tx:
+        items = await read(tx, after, limit + 1)
+    if len(items) <= limit:
+        return Page(items, None)
+    items = items[:limit]
+    return Page(items, encode_cursor(*items[-1].place))
 
 
 async def existing_enrolment(
@@ -43,15 +74,28 @@ async def list_enrolments(
     selection: Selection,
     limit: int,
     cursor: str | None,
-) -> EnrolmentPage:
-    """A page of the selection in creation order; its cursor leads to the next one."""
-    after = decode_cursor(cursor) if cursor else None
-    async with uow() as tx:
-        items = await tx.enrolments.page(tenant_id, selection, after, limit + 1)
-    if len(items) <= limit:
-        return EnrolmentPage(items, None)
-    items = items[:limit]
-    return EnrolmentPage(items, encode_cursor(items[-1].created_at, items[-1].id))
+) -> Page[Enrolment]:
+    """A page of the selection in creation order."""
+
+    async def read(tx: EnrolmentTransaction, after: Place | None, n: int) -> list[Enrolment]:
+        return await tx.enrolments.page(tenant_id, selection, after, n)
+
+    return await _page(uow, read, limit, cursor)
+
+
+async def list_invitations(
+    uow: UnitOfWork[EnrolmentTransaction],
+    tenant_id: str,
+    selection: InvitationSelection,
+    limit: int,
+    cursor: str | None,
+) -> Page[InvitationView]:
+    """A page of the selected invitations, in the order of their enrolments' creation."""
+
+    async def read(tx: EnrolmentTransaction, after: Place | None, n: int) -> list[InvitationView]:
+        return await tx.invitations.page(tenant_id, selection, after, n)
+
+    return await _page(uow, read, limit, cursor)
 
 
 async def export_enrolments(
@@ -66,7 +110,7 @@ async def export_enrolments(
     streams slowly holds no connection between pages (the pool is shared with the
     subscribers and the relay). Not one snapshot: an enrolment changed during the export
     shows as it was when its page was read."""
-    after: tuple[datetime, str] | None = None
+    after: Place | None = None
     while True:
         async with uow() as tx:
             await tx.limit_statement_time(statement_timeout_ms)
@@ -76,11 +120,11 @@ async def export_enrolments(
         yield page
         if len(page) < page_size:
             return
-        after = (page[-1].created_at, page[-1].id)
+        after = page[-1].place
 
 
 async def funnel(
     uow: UnitOfWork[EnrolmentTransaction], tenant_id: str, selection: Selection
 ) -> Funnel:
     async with uow() as tx:
-        return await tx.enrolments.funnel(tenant_id, selection)
+        return await tx.funnel.funnel(tenant_id, selection)

@@ -2,11 +2,15 @@
 transaction (the inbox row and these effects commit together), so it opens none."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from onboarding_contracts import (
     AccountActivated,
     EnrolmentActivated,
+    InvitationAccepted,
+    InvitationExpired,
     InvitationIssued,
+    InvitationRevoked,
     NotificationFailed,
     NotificationSent,
     Origin,
@@ -15,27 +19,106 @@ from onboarding_contracts import (
 from onboarding_contracts.events import EnrolmentActivatedData
 from onboarding_kit.clock import Clock
 
-from enrolment.domain.statuses import status_after_account_activated, status_after_invitation_issued
+from enrolment.domain.invitations import (
+    InvitationStatus,
+    Sent,
+    expiry_applies,
+    is_newer,
+    latest_sends,
+)
+from enrolment.domain.statuses import (
+    status_after_account_activated,
+    status_after_invitation_expired,
+    status_after_invitation_issued,
+)
 from enrolment.store import EnrolmentTransaction
 from enrolment.use_cases.caller import SOURCE
+
+
+def sent_by(event: InvitationIssued) -> Sent:
+    data = event.data
+    return Sent(
+        enrolment_id=data.enrolment_id,
+        invitation_id=data.invitation_id,
+        send_count=data.send_count,
+        resend_count=data.resend_count,
+        reminder_count=data.reminder_count,
+        sent_at=event.time,
+        expires_at=data.expires_at,
+    )
+
+
+async def links_sent(tx: EnrolmentTransaction, sends: list[Sent], at: datetime) -> None:
+    """Links the invitation service sent (told by its events, or by its answer to a
+    resend): the view of each invitation follows its latest link, and an enrolled or
+    expired person is invited (again). A link older than the one the view knows changes
+    nothing: it died when the newer one was sent."""
+    latest = latest_sends(sends)
+    ids = [s.enrolment_id for s in latest]
+    current = await tx.enrolments.statuses_for_update(ids)
+    stored = await tx.invitations.send_counts(ids)
+    newer = [
+        s for s in latest if s.enrolment_id in current and is_newer(s, stored.get(s.enrolment_id))
+    ]
+    await tx.invitations.record_sent(newer, at)
+    await tx.enrolments.mark_invited(
+        [
+            (
+                s.enrolment_id,
+                status_after_invitation_issued(current[s.enrolment_id]),
+                s.invitation_id,
+                s.sent_at,
+            )
+            for s in newer
+        ],
+        at,
+    )
 
 
 async def invitations_issued(
     tx: EnrolmentTransaction, events: Sequence[InvitationIssued], *, clock: Clock
 ) -> None:
-    current = await tx.enrolments.statuses_for_update([e.data.enrolment_id for e in events])
-    await tx.enrolments.mark_invited(
-        [
-            (
-                e.data.enrolment_id,
-                status_after_invitation_issued(current[e.data.enrolment_id]),
-                e.data.invitation_id,
-                e.time,
-            )
-            for e in events
-            if e.data.enrolment_id in current
-        ],
-        clock(),
+    await links_sent(tx, [sent_by(e) for e in events], clock())
+
+
+async def invitations_expired(
+    tx: EnrolmentTransaction, events: Sequence[InvitationExpired], *, clock: Clock
+) -> None:
+    """Links that passed their lifetime unused (the sweeper finds thousands at once): the
+    invited person is expired, unless a newer link was sent since."""
+    ids = [e.data.enrolment_id for e in events]
+    current = await tx.enrolments.statuses_for_update(ids)
+    stored = await tx.invitations.send_counts(ids)
+    applying = {
+        e.data.enrolment_id: e
+        for e in events
+        if e.data.enrolment_id in current
+        and expiry_applies(e.data.send_count, stored.get(e.data.enrolment_id))
+    }
+    now = clock()
+    marked = await tx.invitations.mark_expired(
+        [(i, e.data.send_count) for i, e in applying.items()], now
+    )
+    await tx.enrolments.set_statuses(
+        [(i, status_after_invitation_expired(current[i])) for i in marked], now
+    )
+
+
+async def invitation_accepted(
+    tx: EnrolmentTransaction, event: InvitationAccepted, *, clock: Clock
+) -> None:
+    data = event.data
+    await tx.invitations.settle(
+        data.enrolment_id, data.invitation_id, InvitationStatus.ACCEPTED, clock()
+    )
+
+
+async def invitation_revoked(
+    tx: EnrolmentTransaction, event: InvitationRevoked, *, clock: Clock
+) -> None:
+    data = event.data
+    await tx.invitations.settle(
+        data.enrolment_id, data.invitation_id, InvitationStatus.REVOKED, clock()
     )
 
 

@@ -1,11 +1,13 @@
-"""Tenants: knowing a caller by their API key, creating tenants, their invite policy."""
+"""Tenants: knowing a caller by their API key, creating tenants, their settings."""
+
+from collections.abc import Mapping
 
 from onboarding_kit.clock import Clock
 from onboarding_kit.ids import IdFactory
 from onboarding_kit.uow import UnitOfWork
 
 from enrolment.domain.api_keys import hash_api_key
-from enrolment.domain.policy import InvitePolicy
+from enrolment.domain.settings import TenantSettings
 from enrolment.errors import Unauthenticated
 from enrolment.store import EnrolmentTransaction
 
@@ -27,13 +29,18 @@ async def ensure_tenant(
         return await tx.tenants.upsert(new_id(), name, hash_api_key(api_key), clock())
 
 
-async def invite_policy(uow: UnitOfWork[EnrolmentTransaction], tenant_id: str) -> InvitePolicy:
+async def tenant_settings(uow: UnitOfWork[EnrolmentTransaction], tenant_id: str) -> TenantSettings:
     async with uow() as tx:
-        return await tx.tenants.invite_policy(tenant_id)
+        return await tx.tenants.settings(tenant_id)
 
 
-async def set_invite_policy(
-    uow: UnitOfWork[EnrolmentTransaction], tenant_id: str, policy: InvitePolicy
-) -> None:
+async def change_settings(
+    uow: UnitOfWork[EnrolmentTransaction], tenant_id: str, changes: Mapping[str, object]
+) -> TenantSettings:
+    """Apply the settings given; those left out keep their values. Every later link,
+    resend and reminder follows the new ones; links already sent keep theirs."""
     async with uow() as tx:
-        await tx.tenants.set_invite_policy(tenant_id, policy)
+        current = await tx.tenants.settings(tenant_id, for_update=True)
+        changed = current.changed(changes)
+        await tx.tenants.save_settings(tenant_id, changed)
+    return changed

@@ -1,0 +1,81 @@
+"""A tenant's settings through the API, and the link rules every request for a link
+carries to the invitation service."""
+
+import pytest
+
+from .helpers import OTHER, enrol, enrolment_events, of_type, refused_field, set_policy
+
+pytestmark = pytest.mark.integration
+
+DEFAULTS = {
+    "invite_policy": "auto",
+    "invitation_ttl_hours": 24.0,
+    "max_resends": 3,
+    "self_service_resend": False,
+    "reminder_after_hours": None,
+    "max_reminders": 2,
+}
+
+
+async def test_settings_change_only_where_told_and_are_the_tenants_own(client) -> None:
+    assert (await client.get("/v1/settings")).json() == DEFAULTS
+    changed = await client.put(
+        "/v1/settings",
+        json={"invitation_ttl_hours": 48, "self_service_resend": True, "reminder_after_hours": 72},
+    )
+    assert changed.status_code == 200, changed.text
+    expected = {
+        **DEFAULTS,
+        "invitation_ttl_hours": 48.0,
+        "self_service_resend": True,
+        "reminder_after_hours": 72.0,
+    }
+    assert changed.json() == expected
+    assert (await client.get("/v1/settings")).json() == expected
+    off = await client.put("/v1/settings", json={"reminder_after_hours": None, "max_resends": 0})
+    assert off.json() == {**expected, "reminder_after_hours": None, "max_resends": 0}
+    assert (await client.put("/v1/settings", json={})).json() == off.json()
+    assert (await client.get("/v1/settings", headers=OTHER)).json() == DEFAULTS
+
+    for body, field in [
+        ({"invitation_ttl_hours": 0}, "invitation_ttl_hours"),
+        ({"invitation_ttl_hours": 721}, "invitation_ttl_hours"),
+        ({"invitation_ttl_hours": None}, "invitation_ttl_hours"),
+        ({"max_resends": 11}, "max_resends"),
+        ({"max_resends": -1}, "max_resends"),
+        ({"max_reminders": 11}, "max_reminders"),
+        ({"reminder_after_hours": 0}, "reminder_after_hours"),
+        ({"reminder_after_hours": 1000}, "reminder_after_hours"),
+        ({"self_service_resend": None}, "self_service_resend"),
+        ({"self_service_resend": "yes"}, "self_service_resend"),
+        ({"max_reminders": False}, "max_reminders"),
+        ({"invitation_ttl_hours": True}, "invitation_ttl_hours"),
+        ({"invite_policy": None}, "invite_policy"),
+        ({"colour": "blue"}, "colour"),
+    ]:
+        refused = await client.put("/v1/settings", json={"max_reminders": 5, **body})
+        assert refused_field(refused) == field, body
+    assert (await client.get("/v1/settings")).json() == off.json(), "a refusal changes nothing"
+
+
+async def test_every_request_for_a_link_carries_the_tenants_link_rules(
+    client, kafka, topics
+) -> None:
+    await client.put(
+        "/v1/settings",
+        json={"invitation_ttl_hours": 2, "max_resends": 1, "self_service_resend": True},
+    )
+    auto = await enrol(client, "auto@example.org")
+    await set_policy(client, "manual")
+    by_hand = await enrol(client, "hand@example.org")
+    assert (await client.post(f"/v1/enrolments/{by_hand['id']}/invite")).status_code == 202
+
+    events = await enrolment_events(
+        kafka, topics, lambda es: bool(of_type(es, "invitation_requested"))
+    )
+    rules = {"ttl_hours": 2.0, "max_resends": 1, "self_service_resend": True}
+    created = {e["subject"]: e["data"] for e in of_type(events, "created")}
+    assert created[auto["id"]]["link_policy"] == rules
+    assert created[by_hand["id"]]["link_policy"] == rules
+    (requested,) = of_type(events, "invitation_requested")
+    assert requested["data"]["link_policy"] == rules

@@ -1,0 +1,102 @@
+"""A tenant's settings: defaults, bounds, partial changes, and the link rules they give
+every enrolment and invitation request."""
+
+import pytest
+from enrolment.domain.people import Person
+from enrolment.domain.policy import InvitePolicy
+from enrolment.domain.settings import TenantSettings
+from enrolment.errors import InvalidEnrolment
+from enrolment.use_cases.enrolling import enrol_person
+from onboarding_contracts import EnrolmentCreated
+from onboarding_contracts.events import LinkPolicy
+
+from .fakes import CALLER, COURSE, FakeDatabase, clock
+from .test_enrolment_import_use_case import parse, run_import
+
+
+def test_the_defaults_are_the_seeds() -> None:
+    settings = TenantSettings()
+    assert settings.invite_policy is InvitePolicy.AUTO
+    assert (settings.invitation_ttl_hours, settings.max_resends) == (24, 3)
+    assert settings.self_service_resend is False
+    assert (settings.reminder_after_hours, settings.max_reminders) == (None, 2)
+    assert settings.reminder_period is None
+    assert settings.link_policy == LinkPolicy()
+
+
+def test_a_change_keeps_what_it_does_not_name() -> None:
+    changed = TenantSettings().changed({"max_resends": 5, "reminder_after_hours": 48})
+    assert changed == TenantSettings(max_resends=5, reminder_after_hours=48.0)
+    assert changed.reminder_period is not None and changed.reminder_period.days == 2
+    assert changed.changed({"reminder_after_hours": None}).reminder_after_hours is None
+    assert changed.changed({}) == changed
+    policy = TenantSettings().changed({"invite_policy": "manual", "invitation_ttl_hours": 0.5})
+    assert policy.invite_policy is InvitePolicy.MANUAL
+    assert policy.link_policy == LinkPolicy(ttl_hours=0.5, max_resends=3)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("invitation_ttl_hours", 0),
+        ("invitation_ttl_hours", -1),
+        ("invitation_ttl_hours", 721),
+        ("invitation_ttl_hours", None),
+        ("invitation_ttl_hours", "24"),
+        ("max_resends", -1),
+        ("max_resends", 11),
+        ("max_resends", 1.5),
+        ("max_resends", True),
+        ("max_resends", None),
+        ("max_reminders", 11),
+        ("reminder_after_hours", 0),
+        ("reminder_after_hours", 720.5),
+        ("self_service_resend", None),
+        ("self_service_resend", "yes"),
+        ("invite_policy", "sometimes"),
+        ("invite_policy", None),
+        ("colour", "blue"),
+    ],
+)
+def test_a_value_out_of_bounds_is_refused_naming_the_field(field: str, value: object) -> None:
+    with pytest.raises(InvalidEnrolment) as caught:
+        TenantSettings().changed({"max_reminders": 1, field: value})
+    assert caught.value.field == field
+
+
+def test_the_bounds_themselves_are_allowed() -> None:
+    edge = {
+        "invitation_ttl_hours": 720,
+        "max_resends": 0,
+        "max_reminders": 10,
+        "reminder_after_hours": 720,
+        "self_service_resend": True,
+    }
+    changed = TenantSettings().changed(edge)
+    assert changed.link_policy == LinkPolicy(ttl_hours=720, max_resends=0, self_service_resend=True)
+    assert TenantSettings().changed({"max_resends": 10}).max_resends == 10
+
+
+async def test_every_enrolment_created_carries_the_tenants_link_rules() -> None:
+    rules = TenantSettings(invitation_ttl_hours=2, max_resends=1, self_service_resend=True)
+    db = FakeDatabase(settings=rules)
+    person = Person(email="ann@example.org", name="Ann", external_id="1")
+    await enrol_person(db.uow(), clock, lambda: "e-1", CALLER, COURSE, person)
+    [created] = db.outbox
+    assert isinstance(created, EnrolmentCreated)
+    assert created.data.link_policy == LinkPolicy(
+        ttl_hours=2, max_resends=1, self_service_resend=True
+    )
+    # As it travels: a consumer reads the same rules back.
+    decoded = EnrolmentCreated.model_validate_json(created.to_json())
+    assert decoded.data.link_policy == created.data.link_policy
+
+
+async def test_an_import_reads_the_settings_once_whatever_its_size() -> None:
+    db = FakeDatabase(settings=TenantSettings(invitation_ttl_hours=6))
+    people = "".join(f"p{n}@example.org,{n},P {n}\n" for n in range(25))
+    summary = await run_import(db, parse(f"email,id,name\n{people}"), batch_size=4)
+    assert summary.enrolled == 25
+    assert db.settings_reads == 1
+    policies = {e.data.link_policy for e in db.outbox if isinstance(e, EnrolmentCreated)}
+    assert policies == {LinkPolicy(ttl_hours=6)}
