@@ -30,7 +30,14 @@ import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from onboarding_cli.api_models import PROBLEM_MEDIA_TYPE, ROUTES, Problem, Route, SettingsBody
+from onboarding_cli.api_models import (
+    PROBLEM_MEDIA_TYPE,
+    ROUTES,
+    Problem,
+    RemindIn,
+    Route,
+    SettingsChanges,
+)
 from onboarding_cli.config import SERVICES, url_var
 from onboarding_cli.main import app as cli_app
 from onboarding_cli.ops_models import LETTER_ID_PATTERN, OPS_ROUTES, OPS_TOKEN_HEADER
@@ -106,12 +113,47 @@ def misfits(answers: Sequence[Answer], routes: Sequence[Route]) -> list[str]:
     return found
 
 
+DEFAULT_SETTINGS = {
+    "invitation_ttl_hours": 24.0,
+    "max_resends": 3,
+    "self_service_resend": False,
+    "reminder_after_hours": None,
+    "max_reminders": 2,
+}
+
+
 @dataclass
 class FakeState(Recorded):
     invite_policy: str = "auto"  # the tenant's
+    settings: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
     imports: dict[str, FakeImport] = field(default_factory=dict)
     uploads: list[Upload] = field(default_factory=list)
     enrolments: list[dict[str, Any]] = field(default_factory=list)
+    invitations: list[dict[str, Any]] = field(default_factory=list)
+    reminded: list[dict[str, Any]] = field(default_factory=list)  # each :remind body
+
+    def all_settings(self) -> dict[str, Any]:
+        return {"invite_policy": self.invite_policy, **self.settings}
+
+    @staticmethod
+    def invitation(i: int, **fields: Any) -> dict[str, Any]:
+        """An invitation as `GET /v1/invitations` lists it, every field the API documents."""
+        return {
+            "enrolment_id": f"e{i}",
+            "invitation_id": f"inv{i}",
+            "email": f"p{i}@example.org",
+            "name": f"Person {i}",
+            "course": "ielts",
+            "cohort": None,
+            "import_id": None,
+            "status": "pending",
+            "send_count": 1,
+            "resend_count": 0,
+            "reminder_count": 0,
+            "last_sent_at": CREATED_AT,
+            "expires_at": "2025-01-03T03:04:05Z",
+            **fields,
+        }
 
     def funnel_of(self, found: FakeImport) -> dict[str, int]:
         """Poll n: n+1 invited, n emailed, the last person's email failing; then one
@@ -158,6 +200,7 @@ class FakeState(Recorded):
             "registered_at": None,
             "activated_at": None,
             "cancelled_at": None,
+            "reminder_requested_at": None,
             "created_at": CREATED_AT,
             **fields,
         }
@@ -187,7 +230,10 @@ def _check_rows(text: str) -> tuple[int, list[dict[str, Any]]]:
 
 
 def problem(
-    status: int, detail: str | None = None, errors: list[dict[str, str]] | None = None
+    status: int,
+    detail: str | None = None,
+    errors: list[dict[str, str]] | None = None,
+    **extensions: str,
 ) -> JSONResponse:
     """An RFC 9457 problem, as the enrolment API answers an error: for bad fields, each in
     `errors` and all of them in `detail`."""
@@ -199,6 +245,7 @@ def problem(
         "status": status,
         "detail": detail or "; ".join(f"{e['field']}: {e['reason']}" for e in errors),
         "errors": errors,
+        **extensions,
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
@@ -380,12 +427,67 @@ def make_api(state: FakeState) -> FastAPI:
 
     @api.get("/v1/settings")
     async def get_settings(_: Tenant) -> dict[str, Any]:
-        return {"invite_policy": state.invite_policy}
+        return state.all_settings()
 
     @api.put("/v1/settings")
-    async def put_settings(body: SettingsBody, _: Tenant) -> dict[str, Any]:
-        state.invite_policy = body.invite_policy
-        return {"invite_policy": state.invite_policy}
+    async def put_settings(body: SettingsChanges, _: Tenant) -> dict[str, Any]:
+        changes = body.model_dump(exclude_unset=True)
+        state.invite_policy = changes.pop("invite_policy", state.invite_policy)
+        state.settings.update(changes)
+        return state.all_settings()
+
+    @api.get("/v1/invitations")
+    async def invitations(
+        _: Tenant,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        cursor: str | None = None,
+        status: str | None = None,
+        email: str | None = None,
+    ) -> dict[str, Any]:
+        rows = [
+            i
+            for i in state.invitations
+            if (status is None or i["status"] == status) and (email is None or i["email"] == email)
+        ]
+        start = int(cursor or 0)
+        page = rows[start : start + min(limit, PAGE_CAP)]
+        end = start + len(page)
+        return {"items": page, "next_cursor": str(end) if end < len(rows) else None}
+
+    def invitation_of(enrolment_id: str) -> dict[str, Any]:
+        for invitation in state.invitations:
+            if invitation["enrolment_id"] == enrolment_id:
+                return invitation
+        raise HTTPException(404, "no such enrolment")
+
+    @api.post("/v1/enrolments/{enrolment_id}/resend")
+    async def resend(enrolment_id: str, _: Tenant) -> Any:
+        found = invitation_of(enrolment_id)
+        if found["status"] == "accepted":
+            return problem(409, "the person has registered already", reason="registered")
+        if found["resend_count"] >= state.settings["max_resends"]:
+            message = f"resent {found['resend_count']} times already, the most allowed"
+            return problem(409, message, reason="limit_reached")
+        found["send_count"] += 1
+        found["resend_count"] += 1
+        found["status"] = "pending"
+        return found
+
+    @api.post("/v1/enrolments/{enrolment_id}/remind", status_code=202)
+    async def remind_one(enrolment_id: str, _: Tenant) -> Any:
+        for enrolment in state.enrolments:
+            if enrolment["id"] == enrolment_id:
+                if enrolment["status"] not in ("invited", "expired"):
+                    return problem(409, f"the enrolment is {enrolment['status']}", reason="no")
+                return enrolment
+        raise HTTPException(404, "no such enrolment")
+
+    @api.post("/v1/enrolments:remind", status_code=202)
+    async def remind(body: RemindIn, _: Tenant) -> dict[str, int]:
+        state.reminded.append(body.model_dump(exclude_none=True))
+        selected = [i for i in state.invitations if i["course"] == body.course]
+        requested = [i for i in selected if i["status"] in ("pending", "expired")]
+        return {"requested": len(requested), "skipped": len(selected) - len(requested)}
 
     api.add_middleware(Recorder, state=state)
     return api

@@ -363,7 +363,8 @@ def test_a_problem_shows_its_detail_and_then_each_bad_field() -> None:
     import httpx
     import pytest
     from onboarding_cli.api_models import FunnelQuery
-    from onboarding_cli.client import ApiError, EnrolmentClient
+    from onboarding_cli.client import EnrolmentClient
+    from onboarding_cli.errors import ApiError
 
     problem = {
         "type": "about:blank",
@@ -414,7 +415,8 @@ def test_an_answer_that_drifted_names_the_route_and_the_fields() -> None:
     import httpx
     import pytest
     from onboarding_cli.api_models import FunnelQuery
-    from onboarding_cli.client import ApiDrift, EnrolmentClient
+    from onboarding_cli.client import EnrolmentClient
+    from onboarding_cli.errors import ApiDrift
 
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"enrolled": 3, "invited": "many", "emailed": 1})
@@ -440,7 +442,8 @@ def test_an_answer_that_drifted_names_the_route_and_the_fields() -> None:
 def test_an_error_of_a_service_before_problem_details_still_shows_its_detail() -> None:
     import httpx
     import pytest
-    from onboarding_cli.client import ApiError, EnrolmentClient
+    from onboarding_cli.client import EnrolmentClient
+    from onboarding_cli.errors import ApiError
 
     answers = iter(
         [

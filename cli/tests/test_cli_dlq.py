@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from onboarding_cli.client import ApiDrift, OpsClient
+from onboarding_cli.errors import ApiDrift
 from onboarding_cli.main import app
+from onboarding_cli.ops_client import OpsClient
 from typer.testing import CliRunner
 
 if TYPE_CHECKING:  # the fixture's type; conftest is not importable at run time

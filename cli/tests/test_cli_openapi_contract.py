@@ -519,6 +519,11 @@ def test_the_fake_api_answers_what_the_document_says(
     people = tmp_path / "people.csv"
     people.write_text("email,id,name\na@example.org,1,A\nnot-an-email,2,B\nc@example.org,3,C\n")
     api.state.enrolments = [api.state.enrolment(i, cohort="2025") for i in range(3)]
+    api.state.enrolments[0]["status"] = "invited"
+    api.state.invitations = [
+        api.state.invitation(0, status="accepted", cohort="2025"),
+        api.state.invitation(1, status="expired", reminder_count=1),
+    ]
     first = ("import", str(people), "-c", "ielts", "-k", "2025", "--follow", "--interval", "0.01")
     assert api.run(*first).exit_code == 0
     runs = [
@@ -529,7 +534,15 @@ def test_the_fake_api_answers_what_the_document_says(
         ("enrolments", "--limit", "2"),
         ("enrolments", "--csv"),
         ("settings", "--invite", "manual"),
+        ("settings", "--link-hours", "0.5", "--remind-after", "off", "--no-self-service"),
         ("settings",),
+        ("invitations", "--status", "expired"),
+        ("resend", "e1"),
+        ("resend", "e0"),  # accepted: 409
+        ("resend", "nobody"),
+        ("remind", "--course", "ielts", "--cohort", "2025"),
+        ("remind", "--enrolment", "e0"),
+        ("remind", "--enrolment", "e1"),  # enrolled: 409
     ]
     for args in runs:
         api.run(*args)
@@ -537,7 +550,7 @@ def test_the_fake_api_answers_what_the_document_says(
     answered = {(a.method, a.path) for a in api.state.answers if a.status < 300}
     json_routes = {(r.method, r.path) for r in ROUTES if r.answer is not None}
     assert answered == json_routes, "each JSON route answered at least once"
-    assert {a.status for a in api.state.answers} >= {200, 201, 401, 404, 422}
+    assert {a.status for a in api.state.answers} >= {200, 201, 202, 401, 404, 409, 422}
 
     problems = undocumented_answers(api.state.answers, document)
     assert not problems, "the test double answers what the API does not:\n" + "\n".join(problems)
@@ -733,7 +746,15 @@ def test_the_checks_catch_the_drift_they_are_for(document: dict[str, Any]) -> No
         document, Route("GET", "/v1/imports")
     )
 
-    bad = {"invite_policy": "sometimes", "extra": 1}
+    bad = {
+        "invite_policy": "sometimes",
+        "invitation_ttl_hours": 24,
+        "max_resends": 3,
+        "self_service_resend": False,
+        "reminder_after_hours": None,
+        "max_reminders": 2,
+        "extra": 1,
+    }
     assert validate(bad, model_side(api_models.SettingsBody)) == [
         ".invite_policy: 'sometimes' is not one of ['auto', 'manual']"
     ]

@@ -9,11 +9,12 @@ model, against the enrolment service's own OpenAPI document.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 InvitePolicy = Literal["auto", "manual"]
+InvitationStatus = Literal["pending", "accepted", "expired", "revoked"]
 
 
 class _Answer(BaseModel):
@@ -81,8 +82,39 @@ class EnrolmentPage(_Answer):
     next_cursor: str | None
 
 
+class InvitationOut(_Answer):
+    enrolment_id: str
+    invitation_id: str
+    email: str
+    name: str
+    course: str
+    cohort: str | None
+    import_id: str | None
+    status: InvitationStatus
+    send_count: int  # links sent: the first, resends and reminders
+    resend_count: int
+    reminder_count: int
+    last_sent_at: datetime
+    expires_at: datetime
+
+
+class InvitationPage(_Answer):
+    items: list[InvitationOut]
+    next_cursor: str | None
+
+
+class RemindedOut(_Answer):
+    requested: int
+    skipped: int  # registered, cancelled, never invited, or reminded less than an hour ago
+
+
 class SettingsBody(_Answer):
     invite_policy: InvitePolicy
+    invitation_ttl_hours: float
+    max_resends: int
+    self_service_resend: bool
+    reminder_after_hours: float | None  # None: no scheduled reminders
+    max_reminders: int
 
 
 class FieldProblem(_Answer):
@@ -128,6 +160,10 @@ Filter = Annotated[str, Field(max_length=200, pattern=NO_CONTROL_PATTERN)]
 Cursor = Annotated[str, Field(max_length=1000, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
+Email = Annotated[str, Field(max_length=254, pattern=NO_CONTROL_PATTERN)]
+EntityId = Annotated[str, Field(max_length=100, pattern=NO_CONTROL_PATTERN)]
+
+
 class ImportQuery(Query):
     course: Code
     cohort: OptionalCode = None
@@ -150,6 +186,67 @@ class SelectionQuery(FunnelQuery):
 class PageQuery(SelectionQuery):
     limit: Annotated[int, Field(ge=1, le=1000)] | None = None
     cursor: Cursor | None = None
+
+
+class InvitationQuery(Query):
+    """Which invitations, and a page of them."""
+
+    status: InvitationStatus | None = None
+    course: Filter | None = None
+    cohort: Filter | None = None
+    import_id: Filter | None = None
+    email: Email | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] | None = None
+    cursor: Cursor | None = None
+
+
+# --- bodies and path parameters ----------------------------------------------------------
+
+
+def _left_out_not_null(schema: dict[str, Any]) -> None:
+    """A field sent only when set (`exclude_unset`), never as null: the document says so."""
+    branches = [b for b in schema.pop("anyOf", []) if b.get("type") != "null"]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    schema.pop("default", None)
+
+
+_NOT_NULL = Field(json_schema_extra=_left_out_not_null)
+Hours = Annotated[float, Field(gt=0, le=720)]
+Count = Annotated[int, Field(ge=0, le=10)]
+
+
+class SettingsChanges(BaseModel):
+    """The settings to change, sent with `exclude_unset`: the API keeps those left out. A
+    null `reminder_after_hours` turns the scheduled reminders off."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    invite_policy: Annotated[InvitePolicy | None, _NOT_NULL] = None
+    invitation_ttl_hours: Annotated[Hours | None, _NOT_NULL] = None
+    max_resends: Annotated[Count | None, _NOT_NULL] = None
+    self_service_resend: Annotated[bool | None, _NOT_NULL] = None
+    reminder_after_hours: Hours | None = None
+    max_reminders: Annotated[Count | None, _NOT_NULL] = None
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class RemindIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    course: Code
+    cohort: OptionalCode = None
+    import_id: OptionalCode = None
+
+
+class EnrolmentPath(BaseModel):
+    """The `{enrolment_id}` of a route, checked before it is sent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enrolment_id: EntityId
 
 
 # --- the requests ------------------------------------------------------------------------
@@ -187,7 +284,17 @@ ENROLMENTS_CSV = Route(
 )
 GET_SETTINGS = Route("GET", "/v1/settings", SettingsBody)
 PUT_SETTINGS = Route(
-    "PUT", "/v1/settings", SettingsBody, body=SettingsBody, body_media_type="application/json"
+    "PUT", "/v1/settings", SettingsBody, body=SettingsChanges, body_media_type="application/json"
+)
+INVITATIONS = Route("GET", "/v1/invitations", InvitationPage, query=InvitationQuery)
+RESEND = Route(
+    "POST", "/v1/enrolments/{enrolment_id}/resend", InvitationOut, path_params=EnrolmentPath
+)
+REMIND_ONE = Route(
+    "POST", "/v1/enrolments/{enrolment_id}/remind", EnrolmentOut, path_params=EnrolmentPath
+)
+REMIND = Route(
+    "POST", "/v1/enrolments:remind", RemindedOut, body=RemindIn, body_media_type="application/json"
 )
 
 ROUTES = (
@@ -199,5 +306,9 @@ ROUTES = (
     ENROLMENTS_CSV,
     GET_SETTINGS,
     PUT_SETTINGS,
+    INVITATIONS,
+    RESEND,
+    REMIND_ONE,
+    REMIND,
 )
 PROBLEM_MEDIA_TYPE = "application/problem+json"

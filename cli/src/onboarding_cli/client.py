@@ -1,19 +1,18 @@
-"""Small clients for the services' APIs, mapping failures to `CliError`s: the enrolment
-service's tenant API (`EnrolmentClient`) and the operations API every service answers
-(`OpsClient`).
+"""Small clients for the services' APIs, mapping failures to `CliError`s (`errors`): what
+every service's client shares (`ServiceClient`), and the enrolment service's tenant API
+(`EnrolmentClient`); the operations API's is in `ops_client`.
 
 Every JSON answer is parsed into its model in `api_models` or `ops_models`; an answer that
 does not fit is an `ApiDrift`, reported with the route and the fields that did not match."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
 
 from onboarding_cli import __version__
 from onboarding_cli.api_models import (
@@ -24,150 +23,42 @@ from onboarding_cli.api_models import (
     GET_SETTINGS,
     IMPORT,
     IMPORT_ERRORS_CSV,
-    PROBLEM_MEDIA_TYPE,
+    INVITATIONS,
     PUT_SETTINGS,
+    REMIND,
+    REMIND_ONE,
+    RESEND,
     EnrolmentOut,
     EnrolmentPage,
-    FieldProblem,
     FunnelOut,
     FunnelQuery,
     ImportOut,
     ImportQuery,
+    InvitationOut,
+    InvitationPage,
+    InvitationQuery,
     InvitePolicy,
     PageQuery,
-    Problem,
     Query,
+    RemindedOut,
+    RemindIn,
     Route,
     SelectionQuery,
     SettingsBody,
+    SettingsChanges,
 )
-from onboarding_cli.config import url_var
-from onboarding_cli.ops_models import (
-    LIST_DEAD_LETTERS,
-    OPS_TOKEN_HEADER,
-    REPLAY_DEAD_LETTER,
-    SHOW_DEAD_LETTER,
-    DeadLetterDetail,
-    DeadLetterList,
-    DeadLetterOut,
-    ReplayOut,
+from onboarding_cli.errors import (
+    ApiError,
+    CliError,
+    ServiceUnreachable,
+    parse_answer,
+    problem_of,
 )
 
 UPLOAD_CHUNK_BYTES = 256 * 1024
-MAX_DRIFT_ERRORS = 5
 _QUOTE_OR_NEWLINE = re.compile(rb'["\n]')
 
-Answer = TypeVar("Answer", bound=BaseModel)
-
-
-class CliError(Exception):
-    """A failure the CLI reports on one line (and `details` below it); `exit_code` 1 for the
-    API, 2 for usage/config."""
-
-    exit_code = 1
-
-    def __init__(
-        self, message: str, *, hint: str | None = None, details: list[str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-        self.details = details or []
-
-
-class ServiceUnreachable(CliError):
-    exit_code = 2
-
-
-class ApiError(CliError):
-    """The API refused: its problem's `detail`, and each `errors[].field: reason` below."""
-
-    def __init__(self, status_code: int, problem: Problem) -> None:
-        self.status_code = status_code
-        self.problem = problem
-        self.detail = problem.detail or problem.title or f"HTTP {status_code}"
-        fields = [_field_problem(error) for error in problem.errors]
-        # A `detail` that only lists the bad fields is headed by the title instead, so that
-        # each field is said once, on its own line.
-        headline = self.detail
-        if fields and problem.title and self.detail == "; ".join(fields):
-            headline = problem.title
-        super().__init__(f"{headline} (HTTP {status_code})", details=fields)
-
-
-class ApiDrift(CliError):
-    """The API answered something the CLI does not understand: the two have drifted."""
-
-    def __init__(self, route: Route, problem: str, details: list[str] | None = None) -> None:
-        super().__init__(
-            f"the answer to {route} {problem}",
-            hint=f"is onboard {__version__} older or newer than the service?",
-            details=details,
-        )
-
-
-def _field_problem(error: FieldProblem) -> str:
-    return f"{error.field}: {error.reason}" if error.field else error.reason
-
-
-def problem_of(response: httpx.Response) -> Problem:
-    """The problem an error answer describes: RFC 9457 problem details, or failing that
-    whatever `detail` FastAPI's defaults gave, or the text of the answer."""
-    try:
-        body = response.json()
-    except ValueError:
-        text = " ".join(response.text.split())
-        return Problem(status=response.status_code, detail=text[:200] or response.reason_phrase)
-    media_type = response.headers.get("content-type", "").split(";")[0].strip()
-    if isinstance(body, dict) and (media_type == PROBLEM_MEDIA_TYPE or "title" in body):
-        try:
-            return Problem.model_validate(body)
-        except ValidationError:
-            pass
-    detail = body.get("detail", body) if isinstance(body, dict) else body
-    return Problem(status=response.status_code, detail=_flatten(detail))
-
-
-def _flatten(detail: object) -> str:
-    """FastAPI's own error `detail`s, in one line (a service that predates problem details)."""
-    if isinstance(detail, str):
-        return detail
-    if isinstance(detail, dict):
-        if "reason" in detail:
-            field = detail.get("field")
-            return f"{field}: {detail['reason']}" if field else str(detail["reason"])
-        if "msg" in detail:  # one of FastAPI's validation errors
-            loc = [str(part) for part in detail.get("loc", []) if part not in ("body", "query")]
-            return f"{'.'.join(loc)}: {detail['msg']}" if loc else str(detail["msg"])
-    if isinstance(detail, list):
-        return "; ".join(_flatten(item) for item in detail)
-    return str(detail)
-
-
-def parse_answer(route: Route, model: type[Answer], response: httpx.Response) -> Answer:
-    """`response`'s JSON as `model`, or an `ApiDrift` naming the fields that do not fit."""
-    assert route.answer is model, f"{route} answers {route.answer}, not {model}"
-    try:
-        body = response.json()
-    except ValueError:
-        media_type = response.headers.get("content-type") or "no content type"
-        raise ApiDrift(route, f"is not JSON ({media_type})") from None
-    try:
-        return model.model_validate(body)
-    except ValidationError as error:
-        raise ApiDrift(
-            route, f"does not match what onboard expects ({model.__name__})", describe(error)
-        ) from None
-
-
-def describe(error: ValidationError, most: int = MAX_DRIFT_ERRORS) -> list[str]:
-    """`field: what is wrong` for each of pydantic's errors, at most `most` of them."""
-    problems = [
-        f"{'.'.join(str(part) for part in e['loc']) or '(the body)'}: {e['msg']}"
-        for e in error.errors()
-    ]
-    more = len(problems) - most
-    return problems[:most] + ([f"… and {more} more"] if more > 0 else [])
+Item = TypeVar("Item")
 
 
 class ServiceClient(AbstractContextManager["ServiceClient"]):
@@ -315,16 +206,41 @@ class EnrolmentClient(ServiceClient):
         self, selection: SelectionQuery, limit: int, page_size: int = 100
     ) -> tuple[list[EnrolmentOut], bool]:
         """Up to `limit` enrolments, following `next_cursor`; and whether more are left."""
-        items: list[EnrolmentOut] = []
-        cursor: str | None = None
-        while True:
-            want = min(page_size, limit - len(items))
-            page = self.enrolments(PageQuery(**selection.model_dump(), limit=want, cursor=cursor))
-            items.extend(page.items[: limit - len(items)])
-            cursor = page.next_cursor
-            more = bool(cursor) or len(page.items) > want
-            if len(items) >= limit or not cursor or not page.items:
-                return items, more
+
+        def page(want: int, cursor: str | None) -> tuple[list[EnrolmentOut], str | None]:
+            found = self.enrolments(PageQuery(**selection.model_dump(), limit=want, cursor=cursor))
+            return found.items, found.next_cursor
+
+        return follow_pages(page, limit, page_size)
+
+    def invitations(self, query: InvitationQuery) -> InvitationPage:
+        request = self._request(INVITATIONS, query=query)
+        return parse_answer(INVITATIONS, InvitationPage, self._send(request))
+
+    def list_invitations(
+        self, selection: InvitationQuery, limit: int, page_size: int = 100
+    ) -> tuple[list[InvitationOut], bool]:
+        """Up to `limit` invitations of `selection` (its own limit and cursor aside),
+        following `next_cursor`; and whether more are left."""
+        filters = selection.model_dump(exclude={"limit", "cursor"})
+
+        def page(want: int, cursor: str | None) -> tuple[list[InvitationOut], str | None]:
+            found = self.invitations(InvitationQuery(**filters, limit=want, cursor=cursor))
+            return found.items, found.next_cursor
+
+        return follow_pages(page, limit, page_size)
+
+    def resend(self, enrolment_id: str) -> InvitationOut:
+        request = self._request(RESEND, enrolment_id=enrolment_id)
+        return parse_answer(RESEND, InvitationOut, self._send(request))
+
+    def remind_one(self, enrolment_id: str) -> EnrolmentOut:
+        request = self._request(REMIND_ONE, enrolment_id=enrolment_id)
+        return parse_answer(REMIND_ONE, EnrolmentOut, self._send(request))
+
+    def remind(self, whom: RemindIn) -> RemindedOut:
+        request = self._request(REMIND, json=whom.model_dump(mode="json", exclude_none=True))
+        return parse_answer(REMIND, RemindedOut, self._send(request))
 
     def enrolments_csv(
         self, selection: SelectionQuery, limit: int | None = None
@@ -345,58 +261,30 @@ class EnrolmentClient(ServiceClient):
         request = self._request(GET_SETTINGS)
         return parse_answer(GET_SETTINGS, SettingsBody, self._send(request))
 
-    def put_settings(self, settings: SettingsBody) -> SettingsBody:
-        request = self._request(PUT_SETTINGS, json=settings.model_dump(mode="json"))
+    def put_settings(self, changes: SettingsChanges) -> SettingsBody:
+        request = self._request(PUT_SETTINGS, json=changes.body())
         return parse_answer(PUT_SETTINGS, SettingsBody, self._send(request))
 
     def errors_csv_url(self, import_id: str) -> str:
         return f"{self.base_url}{IMPORT_ERRORS_CSV.url(import_id=import_id)}"
 
 
-# A listing or a lookup reads the dead-letter topics from Kafka (the service gives up after
-# 30 s); a replay applies the event with the consumer's retries and backoff.
-OPS_TIMEOUT_S = 60.0
-REPLAY_TIMEOUT_S = 180.0
-
-
-class OpsClient(ServiceClient):
-    """The operations API of one service (every service answers it, for the events its own
-    consumer parked), with the operations token."""
-
-    def __init__(
-        self,
-        service: str,
-        base_url: str,
-        token: str,
-        *,
-        timeout: float = OPS_TIMEOUT_S,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            {OPS_TOKEN_HEADER: token},
-            service=service,
-            reach_hint=f"is it running (`make up`)? or point {url_var(service)} at it",
-            slow_hint="it reads the dead letters from Kafka: is Kafka up?",
-            timeout=timeout,
-            transport=transport,
-        )
-
-    def dead_letters(self) -> list[DeadLetterOut]:
-        """What this service's consumer parked, oldest first."""
-        request = self._request(LIST_DEAD_LETTERS)
-        return parse_answer(LIST_DEAD_LETTERS, DeadLetterList, self._send(request)).root
-
-    def dead_letter(self, letter_id: str) -> DeadLetterDetail:
-        request = self._request(SHOW_DEAD_LETTER, letter_id=letter_id)
-        return parse_answer(SHOW_DEAD_LETTER, DeadLetterDetail, self._send(request))
-
-    def replay(self, letter_id: str, *, timeout: float = REPLAY_TIMEOUT_S) -> ReplayOut:
-        request = self._request(
-            REPLAY_DEAD_LETTER, letter_id=letter_id, timeout=httpx.Timeout(timeout, connect=5.0)
-        )
-        slow = f"the replay may still go through; check with `onboard dlq show {letter_id}`"
-        return parse_answer(REPLAY_DEAD_LETTER, ReplayOut, self._send(request, slow_hint=slow))
+def follow_pages(
+    page: Callable[[int, str | None], tuple[Sequence[Item], str | None]],
+    limit: int,
+    page_size: int = 100,
+) -> tuple[list[Item], bool]:
+    """Up to `limit` items of a list read a page at a time (`page(how_many, cursor)` gives
+    its items and the next cursor); and whether more are left."""
+    items: list[Item] = []
+    cursor: str | None = None
+    while True:
+        want = min(page_size, limit - len(items))
+        found, cursor = page(want, cursor)
+        items.extend(found[: limit - len(items)])
+        more = bool(cursor) or len(found) > want
+        if len(items) >= limit or not cursor or not found:
+            return items, more
 
 
 def _first_records(chunks: Iterator[bytes], records: int) -> Iterator[bytes]:

@@ -18,8 +18,9 @@ from pydantic import ValidationError
 from rich.text import Text
 
 from onboarding_cli import render
-from onboarding_cli.client import ApiDrift, ApiError, CliError, OpsClient
 from onboarding_cli.config import SERVICES, ConfigError, OpsConfig, load_ops_config
+from onboarding_cli.errors import ApiDrift, ApiError, CliError
+from onboarding_cli.ops_client import OpsClient
 from onboarding_cli.ops_models import DeadLetterDetail, DeadLetterOut, LetterPath
 from onboarding_cli.output import fail, out, report
 

@@ -18,7 +18,8 @@ from rich.progress import (
 )
 
 from onboarding_cli.api_models import FunnelOut, FunnelQuery
-from onboarding_cli.client import ApiDrift, ApiError, CliError, EnrolmentClient
+from onboarding_cli.client import EnrolmentClient
+from onboarding_cli.errors import ApiDrift, ApiError, CliError
 
 STAGES = ("enrolled", "invited", "emailed", "registered")
 STABLE_POLLS = 3  # the funnel must hold still this many polls before we call it settled

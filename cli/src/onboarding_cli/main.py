@@ -2,13 +2,10 @@
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -20,13 +17,22 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from onboarding_cli import __version__, dlq, render
-from onboarding_cli.api_models import FunnelQuery, ImportOut, SelectionQuery, SettingsBody
-from onboarding_cli.client import ApiError, CliError, EnrolmentClient, describe
-from onboarding_cli.config import API_KEY_VAR, Config, ConfigError, load_config
+from onboarding_cli import __version__, dlq, lifecycle, render
+from onboarding_cli.api_models import FunnelQuery, ImportOut, SelectionQuery
+from onboarding_cli.client import EnrolmentClient
+from onboarding_cli.config import API_KEY_VAR, ConfigError, load_config
 from onboarding_cli.follow import follow_import
 from onboarding_cli.output import fail as _fail
 from onboarding_cli.output import out as _out
+from onboarding_cli.session import (
+    ApiKeyOption,
+    CohortFilter,
+    CourseFilter,
+    ImportFilter,
+    Invite,
+    UrlOption,
+    enrolment_client,
+)
 
 app = typer.Typer(
     name="onboard",
@@ -36,61 +42,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(dlq.app, name="dlq")
-
-CONNECTION = "Connection (flags > environment > .run/env)"
-UrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--url",
-        help="Enrolment service URL [dim](ENROLMENT_URL)[/]",
-        rich_help_panel=CONNECTION,
-        show_default=False,
-    ),
-]
-ApiKeyOption = Annotated[
-    str | None,
-    typer.Option(
-        "--api-key",
-        help="Tenant API key [dim](ONBOARDING_API_KEY)[/]",
-        rich_help_panel=CONNECTION,
-        show_default=False,
-    ),
-]
-CourseFilter = Annotated[str | None, typer.Option("--course", "-c", help="Only this course.")]
-CohortFilter = Annotated[str | None, typer.Option("--cohort", "-k", help="Only this cohort.")]
-ImportFilter = Annotated[
-    str | None, typer.Option("--import", "-i", help="Only the people of this import.")
-]
-
-
-class Invite(StrEnum):
-    auto = "auto"
-    manual = "manual"
-
-
-def _hint(error: CliError, config: Config) -> str | None:
-    if isinstance(error, ApiError) and error.status_code == 401 and config.api_key:
-        return f"check the API key (from {config.api_key.source})"
-    if isinstance(error, ApiError) and error.status_code == 403:
-        return "this key may not do that"
-    return error.hint
-
-
-@contextmanager
-def _client(url: str | None, api_key: str | None) -> Iterator[EnrolmentClient]:
-    """A configured client; configuration and API failures become one line and an exit code."""
-    try:
-        config = load_config(url=url, api_key=api_key)
-        key = config.require_api_key()
-    except ConfigError as error:
-        _fail(str(error), 2)
-    with EnrolmentClient(config.url.value, key) as client:
-        try:
-            yield client
-        except CliError as error:
-            _fail(error.message, error.exit_code, _hint(error, config), error.details)
-        except ValidationError as error:  # a request the API would refuse, caught before
-            _fail("the request is not valid", 2, details=describe(error))
 
 
 def _version(value: bool) -> None:
@@ -196,7 +147,7 @@ def import_(
 ) -> None:
     """Enrol everyone in FILE; bad rows are reported by line, column and reason."""
     console = _out()
-    with _client(url, api_key) as client:
+    with enrolment_client(url, api_key) as client:
         summary = _upload(client, console, file, course=course, cohort=cohort, invite=invite)
         console.print(render.import_summary(summary))
         if not follow:
@@ -249,7 +200,7 @@ def status(
 ) -> None:
     """Show an import: its status, counts and bad rows."""
     console = _out()
-    with _client(url, api_key) as client:
+    with enrolment_client(url, api_key) as client:
         summary = client.get_import(import_id)
         console.print(render.import_summary(summary))
         _print_errors(console, client, summary)
@@ -264,7 +215,7 @@ def funnel(
     api_key: ApiKeyOption = None,
 ) -> None:
     """How far people got: enrolled → invited → emailed → registered → active."""
-    with _client(url, api_key) as client:
+    with enrolment_client(url, api_key) as client:
         counts = client.funnel(FunnelQuery(course=course, cohort=cohort, import_id=import_id))
     scope = ", ".join(
         f"{name} {value}"
@@ -304,7 +255,7 @@ def enrolments(
     selection = SelectionQuery(
         status=status, course=course, cohort=cohort, import_id=import_id, q=search
     )
-    with _client(url, api_key) as client:
+    with enrolment_client(url, api_key) as client:
         if csv:
             _write_stdout(client.enrolments_csv(selection, limit))
             return
@@ -333,28 +284,6 @@ def _write_stdout(chunks: Iterator[bytes]) -> None:
         sys.stderr.close()
 
 
-@app.command()
-def settings(
-    invite: Annotated[
-        Invite | None,
-        typer.Option(
-            case_sensitive=False,
-            help="Set the tenant's invite policy: auto (at enrolment) or manual (by hand).",
-            show_default=False,
-        ),
-    ] = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
-) -> None:
-    """Show the tenant's settings, or change its invite policy with --invite."""
-    with _client(url, api_key) as client:
-        if invite is None:
-            current = client.get_settings()
-        else:
-            current = client.put_settings(SettingsBody(invite_policy=invite.value))
-    _out().print(render.settings_grid(current))
-
-
 @app.command("config")
 def show_config(url: UrlOption = None, api_key: ApiKeyOption = None) -> None:
     """Show which service and API key the other commands would use, and where they come from."""
@@ -372,3 +301,8 @@ def show_config(url: UrlOption = None, api_key: ApiKeyOption = None) -> None:
         grid.add_row("[bold]api key[/]", "[red]not set[/]", f"[dim]set {API_KEY_VAR}[/]")
     grid.add_row("[bold]env file[/]", str(config.env_file or "[dim]none found[/]"), "")
     _out().print(grid)
+
+
+# The invitation lifecycle: the list, resends, reminders, and the settings that rule them.
+for command in (lifecycle.invitations, lifecycle.resend, lifecycle.remind, lifecycle.settings):
+    app.command()(command)

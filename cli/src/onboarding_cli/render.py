@@ -1,4 +1,5 @@
-"""How things look: summary panels, the errors table, the funnel, enrolments, dead letters."""
+"""How things look: summary panels, the errors table, the funnel, enrolments, invitations,
+settings, dead letters."""
 
 import json
 from collections.abc import Sequence
@@ -15,6 +16,8 @@ from onboarding_cli.api_models import (
     EnrolmentOut,
     FunnelOut,
     ImportOut,
+    InvitationOut,
+    RemindedOut,
     RowErrorOut,
     SettingsBody,
 )
@@ -44,6 +47,9 @@ STATUS_STYLES = {
     "pending_activation": "yellow",
     "expired": "red",
     "cancelled": "dim",
+    "pending": "blue",  # an invitation's
+    "accepted": "green",
+    "revoked": "dim",
 }
 
 
@@ -157,7 +163,83 @@ def settings_grid(settings: SettingsBody) -> Table:
     grid = Table.grid(padding=(0, 2))
     how = "invited at enrolment" if settings.invite_policy == "auto" else "invited by hand"
     grid.add_row("[bold]invite policy[/]", settings.invite_policy, f"[dim]{how}[/]")
+    grid.add_row(
+        "[bold]link lifetime[/]", f"{settings.invitation_ttl_hours:g} h", "[dim]each link[/]"
+    )
+    grid.add_row("[bold]max resends[/]", str(settings.max_resends), "[dim]per invitation[/]")
+    grid.add_row(
+        "[bold]self-service[/]",
+        "on" if settings.self_service_resend else "off",
+        "[dim]people may ask for a new link[/]",
+    )
+    after = settings.reminder_after_hours
+    grid.add_row(
+        "[bold]reminders[/]",
+        "off" if after is None else f"every {after:g} h",
+        f"[dim]at most {settings.max_reminders} per person[/]",
+    )
     return grid
+
+
+INVITATION_COLUMNS = ("email", "name", "course", "cohort", "status")
+
+
+def invitations_table(items: Sequence[InvitationOut]) -> Table:
+    """One row per invitation: who, where, its status, links sent and when the last one
+    expires; as for enrolments, a column the same in every row moves to the caption."""
+    rows = [item.model_dump() for item in items]
+    shared = {
+        column: values.pop()
+        for column in ("course", "cohort", "status")
+        if len(rows) > 1 and len(values := {str(row[column] or "") for row in rows}) == 1
+    }
+    columns = [c for c in INVITATION_COLUMNS if c not in shared]
+    caption = "  ".join(f"{c} [bold]{v}[/]" for c, v in shared.items() if v)
+    table = Table(
+        box=box.SIMPLE_HEAD, header_style="bold", caption=caption or None, caption_justify="left"
+    )
+    for column in columns:
+        table.add_column(column, no_wrap=column in ("email", "status"), overflow="ellipsis")
+    for heading in ("sent", "resends", "reminders"):
+        table.add_column(heading, justify="right")
+    table.add_column("last sent", no_wrap=True)
+    table.add_column("expires", no_wrap=True)
+    for row, item in zip(rows, items, strict=True):
+        cells: list[str | Text] = [
+            status_text(str(row[c])) if c == "status" else str(row[c] or "") for c in columns
+        ]
+        cells += [str(item.send_count), str(item.resend_count), str(item.reminder_count)]
+        cells += [moment(item.last_sent_at, seconds=False), moment(item.expires_at, seconds=False)]
+        table.add_row(*cells)
+    return table
+
+
+def invitation_grid(invitation: InvitationOut, *, title: str) -> Panel:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_row("to", f"{invitation.name} <{invitation.email}>")
+    grid.add_row("course", invitation.course)
+    grid.add_row("status", status_text(invitation.status))
+    grid.add_row(
+        "links sent",
+        f"{invitation.send_count} ({invitation.resend_count} resent, "
+        f"{invitation.reminder_count} reminders)",
+    )
+    grid.add_row("sent at", moment(invitation.last_sent_at))
+    grid.add_row("expires", moment(invitation.expires_at))
+    return Panel(grid, title=title, title_align="left", expand=False)
+
+
+def reminded_line(reminded: RemindedOut) -> str:
+    skipped = (
+        f"; {reminded.skipped:,} passed by (registered, cancelled, not invited, or reminded "
+        "less than an hour ago)"
+        if reminded.skipped
+        else ""
+    )
+    plural = "s" if reminded.requested != 1 else ""
+    return f"{reminded.requested:,} reminder{plural} asked for{skipped}"
 
 
 # --- dead letters ------------------------------------------------------------------------
