@@ -176,3 +176,24 @@ def test_control_characters_in_headers_become_spaces() -> None:
     assert email["Subject"] == "You're invited to join Bio logy 101"
     for line in header_lines(message(name="Ann\x00Lee", course="Bio\x0b101")):
         assert line.isprintable(), repr(line)
+
+
+@pytest.mark.parametrize(
+    ("reason", "subject", "says"),
+    [
+        ("resend", "Your new link to join Biology 101", "replaces the link we sent"),
+        ("reminder", "Reminder: you're invited to join Biology 101", "A reminder"),
+    ],
+)
+def test_a_resend_or_a_reminder_says_what_it_is(reason: str, subject: str, says: str) -> None:
+    email = rendered(message(reason=reason))
+    assert email["Subject"] == subject
+    text, html = parts(email)
+    for body in (text, html):
+        assert says in body
+        assert LINK in body
+
+
+def test_the_html_title_escapes_the_course() -> None:
+    _, html = parts(rendered(message(course="<b>Bio</b>")))
+    assert "<title>You&#39;re invited to join &lt;b&gt;Bio&lt;/b&gt;</title>" in html

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from onboarding_contracts.events import SendReason
 
 from notification.domain.mime import EmailContent, OutgoingEmail, write_alternative_email
 
@@ -23,6 +24,9 @@ class InvitationMessage:
     course: str
     link: str
     expires_at: datetime
+    # A resend says it replaces the earlier link; a reminder that the person has not
+    # registered yet. Both carry a fresh link: every earlier one is dead.
+    reason: SendReason = "invitation"
 
 
 def invitation_content(message: InvitationMessage) -> EmailContent:
@@ -31,11 +35,14 @@ def invitation_content(message: InvitationMessage) -> EmailContent:
         "course": message.course,
         "link": message.link,
         "expires_at": message.expires_at.strftime("%d %B %Y at %H:%M UTC"),
+        "reason": message.reason,
     }
+    subject = _templates.get_template("invitation.subject.j2").render(context).strip()
     return EmailContent(
-        subject=_templates.get_template("invitation.subject.j2").render(context).strip(),
+        subject=subject,
         text=_templates.get_template("invitation.txt.j2").render(context),
-        html=_templates.get_template("invitation.html.j2").render(context),
+        # The HTML escapes the subject in its title: the subject template itself is text.
+        html=_templates.get_template("invitation.html.j2").render(context, subject=subject),
     )
 
 

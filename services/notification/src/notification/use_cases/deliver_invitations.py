@@ -119,6 +119,7 @@ def _invitation_email(
             course=data.course,
             link=sealer.unseal(data.sealed_link, context=link_context_of(event)),
             expires_at=data.expires_at,
+            reason=data.reason,
         ),
         sender=sender,
     )
