@@ -26,7 +26,9 @@ import httpx
 SERVICES = ("enrolment", "invitation", "notification", "registration")
 DEFAULT_PORTS = {"enrolment": 8001, "invitation": 8002, "notification": 8003, "registration": 8004}
 LINK_KEY_HOLDERS = ("invitation", "notification")
-INTERNAL_TOKEN_HOLDERS = ("invitation", "registration")
+INTERNAL_TOKEN_HOLDERS = ("invitation", "registration", "enrolment")
+# The services that call the invitation service's internal API (redeem; resend).
+INVITATION_CALLERS = ("registration", "enrolment")
 SECRET_VARIABLES = (
     "INVITATION_LINK_KEY",
     "INTERNAL_API_TOKEN",
@@ -59,7 +61,7 @@ class StackConfig:
     def service_env(self, service: str) -> dict[str, str]:
         """Each service's environment: the common settings and only the secrets that
         service holds (the link key: invitation and notification; the internal token:
-        invitation and registration)."""
+        invitation and the services calling it)."""
         env = {
             "DATABASE_URL": self.database_urls[service],
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
@@ -74,7 +76,7 @@ class StackConfig:
             env["INTERNAL_API_TOKEN"] = self.internal_api_token
         if service == "invitation":
             env["REGISTRATION_PUBLIC_URL"] = self.url("registration")
-        if service == "registration":
+        if service in INVITATION_CALLERS:
             env["INVITATION_URL"] = self.url("invitation")
         if service == "notification":
             env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp_port)}

@@ -1,4 +1,5 @@
-"""A development SMTP server that stores every message it accepts as a `.eml` file.
+"""A development SMTP server that stores every message it accepts as a `.eml` file, named
+so that the files sort in the order the messages arrived.
 
 `python -m onboarding_devtools.smtp_sink --dir .run/mail --port 2525`
 """
@@ -7,6 +8,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ class MaildirSink:
         directory.mkdir(parents=True, exist_ok=True)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        name = f"{uuid.uuid4().hex}.eml"
+        name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.eml"
         temporary = self.directory / f".{name}.tmp"
         temporary.write_bytes(envelope.original_content or envelope.content)
         os.replace(temporary, self.directory / name)  # readers never see half a message

@@ -21,10 +21,12 @@ def test_only_invitation_and_notification_hold_the_link_key(tmp_path: Path) -> N
     assert holders == {"invitation", "notification"}
 
 
-def test_only_invitation_and_registration_hold_the_internal_token(tmp_path: Path) -> None:
+def test_only_invitation_and_its_callers_hold_the_internal_token(tmp_path: Path) -> None:
     env = config(tmp_path).service_env
     holders = {s for s in SERVICES if "INTERNAL_API_TOKEN" in env(s)}
-    assert holders == {"invitation", "registration"}
+    assert holders == {"invitation", "registration", "enrolment"}
+    callers = {s for s in SERVICES if env(s).get("INVITATION_URL") == "http://127.0.0.1:8002"}
+    assert callers == {"registration", "enrolment"}
 
 
 def test_secrets_files_are_private_from_their_creation(tmp_path: Path) -> None:

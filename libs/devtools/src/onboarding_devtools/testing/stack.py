@@ -28,6 +28,12 @@ TEST_RATE_LIMITS = {
     "SUBMISSIONS_PER_MINUTE_PER_LINK": "100000",
     "PAGE_VIEWS_PER_MINUTE_PER_IP": "100000",
 }
+# Periodic jobs run every second, so that a test sees a link expire or a reminder go out in
+# seconds (a tenant's lifetimes and periods may be that short too, in hours: 0.001).
+TEST_SCHEDULES = {
+    "EXPIRY_SWEEP_INTERVAL_S": "1",
+    "REMINDER_SWEEP_INTERVAL_S": "1",
+}
 ACCEPT_LINK = re.compile(r"https?://\S+/join\?token=[\w-]+")
 
 
@@ -97,7 +103,7 @@ async def running_stack(
         smtp_port=ports[-1],
         topic_prefix=topic_prefix,
         # Tests drive the public pages from one address far faster than a person would.
-        extra_env=TEST_RATE_LIMITS,
+        extra_env=TEST_RATE_LIMITS | TEST_SCHEDULES,
     )
     processes = start_processes(config)
     try:
