@@ -8,6 +8,7 @@ from onboarding_contracts.envelope import Envelope, Origin, Payload, new_event_i
 from onboarding_contracts.events import (
     EVENT_TYPES,
     AccountActivated,
+    ActivationApproved,
     EnrolmentActivated,
     EnrolmentCancelled,
     EnrolmentCreated,
@@ -28,6 +29,7 @@ from onboarding_contracts.topics import Topic, topic_of
 __all__ = [
     "EVENT_TYPES",
     "AccountActivated",
+    "ActivationApproved",
     "EnrolmentActivated",
     "EnrolmentCancelled",
     "EnrolmentCreated",

@@ -8,6 +8,9 @@ import json
 
 from onboarding_contracts.envelope import Envelope
 from onboarding_contracts.events.enrolment import (
+    Activation,
+    ActivationApproved,
+    ActivationApprovedData,
     Channel,
     EnrolmentActivated,
     EnrolmentActivatedData,
@@ -21,6 +24,7 @@ from onboarding_contracts.events.enrolment import (
     ReminderRequested,
     ReminderRequestedData,
     Role,
+    UsernameSource,
 )
 from onboarding_contracts.events.invitation import (
     InvitationAccepted,
@@ -54,6 +58,7 @@ EVENT_TYPES: dict[str, type[Envelope]] = {
         EnrolmentCreated,
         EnrolmentActivated,
         EnrolmentCancelled,
+        ActivationApproved,
         InvitationRequested,
         ReminderRequested,
         InvitationIssued,
@@ -91,6 +96,9 @@ __all__ = [
     "EVENT_TYPES",
     "AccountActivated",
     "AccountActivatedData",
+    "Activation",
+    "ActivationApproved",
+    "ActivationApprovedData",
     "Channel",
     "EnrolmentActivated",
     "EnrolmentActivatedData",
@@ -120,6 +128,7 @@ __all__ = [
     "Role",
     "SendReason",
     "UnknownEventType",
+    "UsernameSource",
     "link_context_of",
     "parse_event",
     "sealed_link_context",

@@ -27,10 +27,17 @@ DEFAULT_MAX_RESENDS = 3
 MAX_RESENDS_LIMIT = 10
 
 
+# Seed 003: a tenant may approve each registered account by hand before it is active.
+Activation = Literal["auto", "admin"]
+# Seed 004: a tenant whose sign-in names are the organisation's email addresses.
+UsernameSource = Literal["chosen", "email"]
+
+
 class LinkPolicy(BaseModel):
-    """The tenant's rules for the links of an invitation, as they were when it was asked
-    for: the invitation service applies the policy each request brings, so a tenant's change
-    of settings reaches every later link without the service keeping a copy of them."""
+    """The tenant's rules for the links of an invitation and the registration they lead to,
+    as they were when it was asked for: the invitation service applies the policy each
+    request brings (and hands it to registration with the link), so a tenant's change of
+    settings reaches every later link without another service keeping a copy of them."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -51,6 +58,15 @@ class LinkPolicy(BaseModel):
         description="Whether the person may ask for a new link from the page of an expired "
         "or replaced one",
     )
+    activation: Activation = Field(
+        default="auto",
+        description="auto: the account is active once registered; admin: it waits "
+        "(pending_activation) until an admin activates it",
+    )
+    username_source: UsernameSource = Field(
+        default="chosen",
+        description="chosen: the person picks a username; email: the username is their email",
+    )
 
 
 class EnrolmentEvent(Envelope):
@@ -64,6 +80,9 @@ class EnrolmentCreatedData(Payload):
     external_id: ExternalId
     role: Role
     course: Code
+    course_title: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="The course's title, as people are shown it"
+    )
     cohort: Code | None = None
     channel: Channel = "email"
     phone: Phone | None = None
@@ -106,6 +125,9 @@ class InvitationRequestedData(Payload):
     email: Email
     name: PersonName
     course: Code
+    course_title: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="The course's title, as people are shown it"
+    )
     cohort: Code | None = None
     channel: Channel = "email"
     phone: Phone | None = None
@@ -153,3 +175,17 @@ class ReminderRequested(EnrolmentEvent):
 
     type: Literal["onboarding.enrolment.reminder_requested"]
     data: ReminderRequestedData
+
+
+class ActivationApprovedData(Payload):
+    enrolment_id: Id
+    account_id: Id
+
+
+class ActivationApproved(EnrolmentEvent):
+    """An admin activated a registered account waiting for approval (tenants with
+    `activation: admin`); the registration service activates it. Subject: the enrolment
+    id."""
+
+    type: Literal["onboarding.enrolment.activation_approved"]
+    data: ActivationApprovedData

@@ -2,7 +2,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import EmailStr
+from pydantic import EmailStr, Field
 
 from onboarding_contracts.envelope import Envelope, Payload
 
@@ -19,6 +19,13 @@ class RegistrationCompletedData(Payload):
     username: str
     first_name: str
     last_name: str
+    middle_name: str | None = None
+    phone: str | None = Field(default=None, description="E.164, as the person gave it")
+    awaiting_activation: bool = Field(
+        default=False,
+        description="True when the tenant activates accounts by hand: AccountActivated "
+        "follows only once an admin approved it",
+    )
 
 
 class RegistrationCompleted(AccountEvent):
@@ -32,6 +39,8 @@ class AccountActivatedData(Payload):
     account_id: str
     enrolment_id: str
     email: EmailStr
+    username: str | None = Field(default=None, description="The sign-in name")
+    first_name: str | None = None
 
 
 class AccountActivated(AccountEvent):

@@ -60,8 +60,14 @@ class LinkDetails(BaseModel):
     email: str
     name: str
     course: str
+    course_title: str | None = None
+    phone: str | None = None
     expires_at: datetime
     correlation_id: str
+    link_policy: LinkPolicy = Field(
+        default_factory=LinkPolicy,
+        description="The tenant's rules the link was sent under (activation, username source)",
+    )
 
 
 class RefusalOut(BaseModel):
