@@ -8,6 +8,9 @@ from onboarding_kit.ids import IdFactory, new_id
 from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.uow import UnitOfWork
 
+from registration.common_passwords import password_policy
+from registration.csrf import CsrfTokens
+from registration.domain.passwords import PasswordPolicy
 from registration.invitations import InvitationClient, Invitations
 from registration.limits import PublicLimits
 from registration.settings import RegistrationSettings
@@ -21,8 +24,10 @@ class RegistrationDependencies:
     clock: Clock
     new_id: IdFactory
     password_hasher: PasswordHasher
+    passwords: PasswordPolicy  # with the shipped list of common passwords
     invitations: Invitations
     limits: PublicLimits  # of the public routes, counted in this process
+    csrf: CsrfTokens  # of the join pages' forms
 
 
 def bootstrap(
@@ -45,6 +50,8 @@ def bootstrap(
         new_id=new_id,
         # argon2id with the library's defaults (RFC 9106 low-memory profile).
         password_hasher=PasswordHasher(),
+        passwords=password_policy(),
         invitations=invitations,
         limits=PublicLimits.from_settings(settings),
+        csrf=CsrfTokens.from_settings(settings),
     )

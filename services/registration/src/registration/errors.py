@@ -48,10 +48,30 @@ class UsernameTaken(Conflict):
 
     title = "Username taken"
 
-    def __init__(self, username: str) -> None:
-        reason = f"{username!r} is taken: choose another"
+    def __init__(self, username: str, *, is_email: bool = False) -> None:
+        # A username that is the person's email address cannot be chosen again.
+        reason = (
+            "an account with this email address exists already: sign in with it, "
+            "or ask your administrator"
+            if is_email
+            else f"{username!r} is taken: choose another"
+        )
         super().__init__(reason, errors=[FieldError("username", reason)])
         self.username = username
+
+
+class CsrfRefused(Problem):
+    """A join form was posted without the token of a page this service rendered for its
+    link, or from another site (403): it is not read further."""
+
+    status = 403
+    title = "Form refused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This form cannot be accepted. Please open the link from your invitation "
+            "again and send the form from that page."
+        )
 
 
 class InvitationServiceUnavailable(Unavailable):

@@ -14,8 +14,9 @@ from registration.domain.links import link_hash
 from registration.errors import TooManyRequests
 from registration.settings import RegistrationSettings
 
-# A sign-up form is well under 1 KiB (a 200-character token, two names of 100, a username
-# of 32, a password of 256); this leaves room for JSON escapes, and none for abuse.
+# A sign-up form is well under 2 KiB (a 200-character token and its CSRF token, three names
+# of 100, a phone number of 32, a username of 32, a password of 256); this leaves room for
+# JSON escapes and a browser's percent-encoding, and none for abuse.
 MAX_BODY_BYTES = 16 * 1024
 MINUTE_S = 60.0
 
@@ -26,6 +27,8 @@ class PublicLimits:
     submissions: RateLimiter  # per client, of POST /join and POST /v1/registrations
     link_attempts: RateLimiter  # per link, of the same two
     new_link_requests: RateLimiter  # per client, of POST /join/new-link
+    username_checks: RateLimiter  # per client, of GET /v1/usernames/{name}/availability
+    username_link_checks: RateLimiter  # per link, of the same
 
     @classmethod
     def from_settings(cls, settings: RegistrationSettings) -> "PublicLimits":
@@ -37,6 +40,8 @@ class PublicLimits:
             submissions=per_minute(settings.submissions_per_minute_per_ip),
             link_attempts=per_minute(settings.submissions_per_minute_per_link),
             new_link_requests=per_minute(settings.new_links_per_minute_per_ip),
+            username_checks=per_minute(settings.username_checks_per_minute_per_ip),
+            username_link_checks=per_minute(settings.username_checks_per_minute_per_link),
         )
 
     def view_page(self, client: str) -> None:
@@ -50,6 +55,11 @@ class PublicLimits:
     def ask_new_link(self, client: str) -> None:
         """Count a request for a new link of `client` (before it is forwarded)."""
         _count(self.new_link_requests, client)
+
+    def check_username(self, client: str, token: str) -> None:
+        """Count a username check of `client` with this link (before it is judged)."""
+        _count(self.username_checks, client)
+        _count(self.username_link_checks, link_hash(token.strip()))
 
     def try_link(self, token: str) -> None:
         """Count a registration tried with this link (before it is judged)."""

@@ -1,7 +1,7 @@
 """The registration service's settings, read from the environment."""
 
 from onboarding_kit.settings import ServiceSettings
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 
 class RegistrationSettings(ServiceSettings):
@@ -9,6 +9,12 @@ class RegistrationSettings(ServiceSettings):
     http_port: int = 8004
     invitation_url: str = Field(default="http://127.0.0.1:8002", description="Invitation service")
     internal_api_token: str = Field(min_length=16)
+    csrf_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Key of the join forms' CSRF tokens, the same on every replica; "
+        "without it, one is derived from INTERNAL_API_TOKEN (see `registration.csrf`)",
+    )
     reservation_ttl_minutes: float = Field(
         default=60,
         gt=0,
@@ -26,6 +32,13 @@ class RegistrationSettings(ServiceSettings):
     )
     submissions_per_minute_per_link: int = Field(
         default=10, ge=1, description="Registrations tried with one invitation link"
+    )
+    # The join page checks a username as it is typed (a pause in typing, one check).
+    username_checks_per_minute_per_ip: int = Field(
+        default=120, ge=1, description="GET /v1/usernames/{name}/availability, per client"
+    )
+    username_checks_per_minute_per_link: int = Field(
+        default=60, ge=1, description="GET /v1/usernames/{name}/availability, per link"
     )
     rate_limit_max_keys: int = Field(
         default=100_000, ge=1, description="Clients (or links) each limit remembers at most"

@@ -1,14 +1,18 @@
 """The registration service's store over a real PostgreSQL, its migrations applied; and
 the whole service with a real invitation service behind it (`stack`)."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 
 import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
 from invitation.app import InvitationSettings
 from invitation.app import create_app as create_invitation_app
+from onboarding_contracts.events import LinkPolicy
 from onboarding_devtools.testing import running
 from onboarding_devtools.testing.plugin import NewDatabase
 from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
@@ -21,6 +25,8 @@ from registration.invitations import InvitationClient
 from registration.settings import RegistrationSettings
 from registration.store import RegistrationTransaction
 
+from ..links import LINK
+from .fakes import SingleUseInvitations
 from .stack import INTERNAL_TOKEN, MovableClock, Stack
 
 
@@ -86,3 +92,48 @@ async def stack(
             Sealer(key),
         )
     await invitations.close()
+
+
+@dataclass
+class Alone:
+    """The registration service over a real PostgreSQL and Kafka, with an invitation
+    service in memory whose one link was sent under a given policy."""
+
+    client: httpx.AsyncClient
+    app: FastAPI
+    database: str
+    kafka: str
+    topics: TopicNames
+    producer: AIOKafkaProducer
+    invitations: SingleUseInvitations
+
+
+StartAlone = Callable[[LinkPolicy], AbstractAsyncContextManager[Alone]]
+
+
+@pytest.fixture
+def alone(
+    new_database: NewDatabase, kafka: str, topic_prefix: str, producer: AIOKafkaProducer
+) -> StartAlone:
+    """`async with alone(policy) as service:` the service, its link sent under `policy`
+    (the policy the invitation service hands over with a link's details)."""
+
+    @asynccontextmanager
+    async def start(policy: LinkPolicy) -> AsyncIterator[Alone]:
+        database = await new_database()
+        invitations = SingleUseInvitations(link=LINK.model_copy(update={"link_policy": policy}))
+        app = create_registration_app(
+            RegistrationSettings(
+                database_url=database,
+                kafka_bootstrap_servers=kafka,
+                kafka_topic_prefix=topic_prefix,
+                internal_api_token=INTERNAL_TOKEN,
+            ),
+            invitations=invitations,
+        )
+        async with running(app) as client:
+            yield Alone(
+                client, app, database, kafka, TopicNames(topic_prefix), producer, invitations
+            )
+
+    return start

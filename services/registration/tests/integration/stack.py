@@ -4,6 +4,7 @@ over HTTP through an ASGI transport), both over a real PostgreSQL and a real Kaf
 Invitation links come the real way: an EnrolmentCreated is published, the invitation service
 issues the link, and the test unseals it from the InvitationIssued event."""
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,10 +19,13 @@ from onboarding_contracts.events import EnrolmentCreatedData, LinkPolicy, link_c
 from onboarding_devtools.testing import first_event, query
 from onboarding_kit.kafka import TopicNames
 from onboarding_kit.sealing import Sealer
+from registration.bootstrap import RegistrationDependencies
+from registration.csrf import FormName
 
 INTERNAL_TOKEN = "internal-token-for-the-tests-0123456789"
 PASSWORD = "correct horse battery staple"
 TENANT = "tenant-1"
+HIDDEN = re.compile(r'<input type="hidden" name="(token|csrf_token)" value="([^"]*)">')
 
 
 @dataclass
@@ -108,5 +112,19 @@ class Stack:
         }
         return await self.client.post("/v1/registrations", json=body)
 
+    async def join_form(self, token: str) -> dict[str, str]:
+        """The hidden fields of the join page this link opens (its token and CSRF token),
+        as a browser sends them back with the form."""
+        page = await self.client.get("/join", params={"token": token})
+        assert page.status_code == 200, page.text
+        return dict(HIDDEN.findall(page.text))
+
     async def accounts(self) -> list[asyncpg.Record]:
         return await query(self.registration_db, "SELECT * FROM accounts ORDER BY created_at")
+
+
+def csrf_for(stack: Stack, token: str, form: FormName = "new-link") -> str:
+    """The CSRF token the service's page of this link would carry in `form`."""
+    deps = stack.registration_app.state.dependencies
+    assert isinstance(deps, RegistrationDependencies)
+    return deps.csrf.issue(form, token)

@@ -10,7 +10,8 @@ from argon2 import PasswordHasher
 from onboarding_kit.clock import utcnow
 from onboarding_kit.ids import new_id
 from onboarding_kit.uow import UnitOfWork
-from registration.domain.sign_up import SignUp
+from registration.common_passwords import password_policy
+from registration.domain.sign_up import SignUpForm
 from registration.errors import LinkRefused
 from registration.store import RegistrationTransaction
 from registration.use_cases.register import register
@@ -19,7 +20,7 @@ from .fakes import SingleUseInvitations
 
 pytestmark = pytest.mark.integration
 
-FORM = SignUp("tok", "Ada", "Lovelace", "ada", "correct horse battery staple")
+FORM = SignUpForm("tok", "Ada", "Lovelace", "correct horse battery staple", username="ada")
 
 
 async def outbox_types(pool: asyncpg.Pool) -> list[str]:
@@ -34,6 +35,7 @@ def register_with(uow: UnitOfWork[RegistrationTransaction]):
         uow=uow,
         invitations=invitations,
         password_hasher=PasswordHasher(),
+        passwords=password_policy(),
         clock=utcnow,
         new_id=new_id,
     )
@@ -82,7 +84,7 @@ async def test_the_same_link_and_username_with_another_password_is_refused(
     stored = await pool.fetchval("SELECT password_hash FROM accounts")
 
     with pytest.raises(LinkRefused) as refused:
-        await send(SignUp("tok", "Ada", "Lovelace", "ada", "another password entirely"))
+        await send(SignUpForm("tok", "Ada", "Lovelace", "another password entirely", "ada"))
 
     assert refused.value.status == 410
     assert await pool.fetchval("SELECT password_hash FROM accounts") == stored

@@ -10,12 +10,13 @@ import pytest
 from onboarding_contracts.events import LinkPolicy
 from onboarding_contracts.internal.invitations import PREFIX, RESEND_PATH, TOKEN_HEADER
 
-from .stack import INTERNAL_TOKEN, Invited, Stack
+from .stack import INTERNAL_TOKEN, Invited, Stack, csrf_for
 
 pytestmark = pytest.mark.integration
 
 BUTTON = '<form method="post" action="/join/new-link">'
 HIDDEN_TOKEN = re.compile(r'<input type="hidden" name="token" value="([^"]*)">')
+HIDDEN_CSRF = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]*)">')
 
 
 async def resend(stack: Stack, invited: Invited, policy: LinkPolicy) -> httpx.Response:
@@ -47,15 +48,17 @@ async def test_a_replaced_links_page_offers_a_new_link_that_registers(stack: Sta
     assert BUTTON in page.text
     assert HIDDEN_TOKEN.findall(page.text) == [invited.token]
     assert email not in page.text
+    [csrf_token] = HIDDEN_CSRF.findall(page.text)
+    button = {"token": invited.token, "csrf_token": csrf_token}
 
     # The form as a browser without JavaScript sends it: a link was sent moments ago.
-    too_soon = await stack.client.post("/join/new-link", data={"token": invited.token})
+    too_soon = await stack.client.post("/join/new-link", data=button)
     assert too_soon.status_code == 409
     assert "We could not send a new link" in too_soon.text
     assert "10 minutes" in too_soon.text
 
     stack.invitation_clock.offset = timedelta(minutes=11)
-    sent = await stack.client.post("/join/new-link", data={"token": invited.token})
+    sent = await stack.client.post("/join/new-link", data=button)
     assert sent.status_code == 202
     assert "A new link is on its way" in sent.text
     assert email not in sent.text
@@ -70,7 +73,7 @@ async def test_a_replaced_links_page_offers_a_new_link_that_registers(stack: Sta
     assert used.status_code == 410
     assert "already been used" in used.text
     assert BUTTON not in used.text
-    again = await stack.client.post("/join/new-link", data={"token": invited.token})
+    again = await stack.client.post("/join/new-link", data=button)
     assert again.status_code == 410 and "already been used" in again.text
 
 
@@ -83,6 +86,11 @@ async def test_an_expired_links_page_offers_nothing_the_tenant_does_not_allow(
     assert page.status_code == 410
     assert "expired" in page.text and "administrator" in page.text
     assert BUTTON not in page.text
-    refused = await stack.client.post("/join/new-link", data={"token": invited.token})
+    # Without a button to take a CSRF token from, a post is refused before it is judged;
+    # with the token (as the button would carry it), the tenant's policy refuses it.
+    forged = await stack.client.post("/join/new-link", data={"token": invited.token})
+    assert forged.status_code == 403
+    button = {"token": invited.token, "csrf_token": csrf_for(stack, invited.token)}
+    refused = await stack.client.post("/join/new-link", data=button)
     assert refused.status_code == 409
     assert "ask your administrator" in refused.text

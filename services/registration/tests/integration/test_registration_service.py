@@ -34,6 +34,7 @@ async def test_registering_activates_an_argon2id_account_and_announces_it(stack:
         "username": "ada.l",
         "email": invited.event.data.email,
         "course": invited.event.data.course,
+        "awaiting_activation": False,
     }
     account_id = body["account_id"]
     [account] = await stack.accounts()
@@ -69,6 +70,8 @@ async def test_registering_activates_an_argon2id_account_and_announces_it(stack:
         assert event.data.account_id == account_id
     assert completed.data.invitation_id == invited.invitation_id
     assert completed.data.username == "ada.l"
+    assert completed.data.awaiting_activation is False
+    assert (activated.data.username, activated.data.first_name) == ("ada.l", "Ada")
     assert activated.causation_id == completed.id
     assert all(PASSWORD.encode() not in r.value for r in records)
 
@@ -145,7 +148,7 @@ async def test_the_join_pages(stack: Stack) -> None:
     assert "This invitation link is not valid" in unknown.text
 
     form = {
-        "token": invited.token,
+        **await stack.join_form(invited.token),
         "first_name": "Ada",
         "last_name": "Byron-King",
         "username": "countess",

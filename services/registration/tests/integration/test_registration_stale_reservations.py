@@ -13,7 +13,7 @@ from registration.app import create_app
 from registration.jobs import jobs
 from registration.settings import RegistrationSettings
 from registration.store import RegistrationTransaction
-from registration.store.accounts import Activation, Reservation
+from registration.store.accounts import Completion, Reservation
 
 pytestmark = pytest.mark.integration
 
@@ -46,8 +46,10 @@ async def test_reservations_older_than_the_ttl_are_released(
         await tx.accounts.reserve(reservation("stale", NOW - ttl - timedelta(seconds=1)))
         await tx.accounts.reserve(reservation("fresh", NOW - ttl + timedelta(seconds=1)))
         await tx.accounts.reserve(reservation("active", NOW - timedelta(days=30)))
-        activation = Activation("Ada", "Lovelace", "$argon2id$...", NOW - timedelta(days=30))
-        assert await tx.accounts.activate("acc-active", activation)
+        completion = Completion(
+            "Ada", "Lovelace", "$argon2id$...", "active", NOW - timedelta(days=30)
+        )
+        assert await tx.accounts.complete("acc-active", completion)
     deps = create_app(settings(database, reservation_ttl_minutes=30)).state.dependencies
     # The service's own job, on the service's clock (here standing still at NOW).
     [job] = jobs(replace(deps, clock=lambda: NOW))

@@ -4,7 +4,7 @@ tests without I/O: the `fakes` and `link` fixtures."""
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import count
 from typing import Any
@@ -19,24 +19,27 @@ from onboarding_contracts.internal.invitations import (
     ResendRefusal,
 )
 from registration.bootstrap import RegistrationDependencies
-from registration.domain.sign_up import SignUp
+from registration.common_passwords import password_policy
+from registration.csrf import CsrfTokens, FormName
+from registration.domain.sign_up import SignUpForm
 from registration.errors import InvitationServiceUnavailable, LinkRefused, NewLinkRefused
 from registration.limits import PublicLimits
 from registration.settings import RegistrationSettings
-from registration.store.accounts import Activation, Reservation
+from registration.store.accounts import ApprovedAccount, Completion, Reservation
 from registration.use_cases.register import Registered, register
 
 from ..links import LINK
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+PASSWORDS = password_policy()
 
 
 @dataclass
 class FakeAccounts:
-    """`AccountRows` in memory: a reservation per account id, an activation once active."""
+    """`AccountRows` in memory: a reservation per account id, a completion once complete."""
 
     reserved: dict[str, Reservation] = field(default_factory=dict)
-    active: dict[str, Activation] = field(default_factory=dict)
+    completed: dict[str, Completion] = field(default_factory=dict)
 
     async def reserve(self, reservation: Reservation) -> str | None:
         for held in self.reserved.values():
@@ -46,28 +49,50 @@ class FakeAccounts:
         self.reserved[reservation.account_id] = reservation
         return reservation.account_id
 
-    async def made_with(self, link_hash: bytes, username: str) -> str | None:
+    async def is_taken(self, tenant_id: str, username: str, *, invitation_id: str) -> bool:
+        return any(
+            (held.tenant_id, held.username) == (tenant_id, username)
+            and held.invitation_id != invitation_id
+            for held in self.reserved.values()
+        )
+
+    async def made_with(self, link_hash: bytes, username: str | None) -> str | None:
         for held in self.reserved.values():
-            if held.link_hash == link_hash and held.username == username:
+            if held.link_hash == link_hash and username in (None, held.username):
                 return held.account_id
         return None
 
-    async def active_password_hash(self, account_id: str) -> str | None:
-        activation = self.active.get(account_id)
-        return None if activation is None else activation.password_hash
+    async def completed_password_hash(self, account_id: str) -> str | None:
+        completion = self.completed.get(account_id)
+        return None if completion is None else completion.password_hash
 
     async def release(self, account_id: str) -> None:
-        if account_id not in self.active:
+        if account_id not in self.completed:
             self.reserved.pop(account_id, None)
 
-    async def activate(self, account_id: str, activation: Activation) -> bool:
-        if account_id in self.active or account_id not in self.reserved:
+    async def complete(self, account_id: str, completion: Completion) -> bool:
+        if account_id in self.completed or account_id not in self.reserved:
             return False
-        self.active[account_id] = activation
+        self.completed[account_id] = completion
         return True
 
+    async def approve(
+        self, account_id: str, *, tenant_id: str, at: datetime
+    ) -> ApprovedAccount | None:
+        completion = self.completed.get(account_id)
+        held = self.reserved.get(account_id)
+        if completion is None or held is None or held.tenant_id != tenant_id:
+            return None
+        if completion.status != "pending_activation":
+            return None
+        self.completed[account_id] = replace(completion, status="active", completed_at=at)
+        return ApprovedAccount(
+            account_id, held.enrolment_id, held.email, held.username, completion.first_name
+        )
+
     def status(self, account_id: str) -> str:
-        return "active" if account_id in self.active else "reserved"
+        completion = self.completed.get(account_id)
+        return "reserved" if completion is None else completion.status
 
 
 @dataclass
@@ -161,12 +186,13 @@ class Fakes:
     def new_id(self) -> str:
         return f"acc-{next(self.ids)}"
 
-    async def register(self, sign_up: SignUp) -> Registered:
+    async def register(self, form: SignUpForm) -> Registered:
         return await register(
-            sign_up,
+            form,
             uow=self.uow,  # type: ignore[arg-type]
             invitations=self.invitations,
             password_hasher=self.password_hasher,
+            passwords=PASSWORDS,
             clock=lambda: self.now,
             new_id=self.new_id,
         )
@@ -182,9 +208,18 @@ class Fakes:
             clock=lambda: self.now,
             new_id=self.new_id,
             password_hasher=self.password_hasher,
+            passwords=PASSWORDS,
             invitations=self.invitations,
             limits=PublicLimits.from_settings(given),
+            csrf=CsrfTokens.from_settings(given),
         )
+
+
+def with_csrf(form: FormName, fields: dict[str, str], settings: Any = None) -> dict[str, str]:
+    """A join page's form as its page sends it: with the CSRF token for its link."""
+    given = settings or Fakes().dependencies().settings
+    token = CsrfTokens.from_settings(given).issue(form, fields.get("token", ""))
+    return {**fields, "csrf_token": token}
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ from onboarding_contracts.internal.invitations import LinkRefusal
 from registration.app import create_app
 from registration.limits import MAX_BODY_BYTES, client_key
 
+from .conftest import with_csrf
+
 FORM = {
     "token": "tok",
     "first_name": "Ada",
@@ -73,7 +75,7 @@ async def test_the_eleventh_try_of_one_link_in_a_minute_is_refused(service: Star
     assert int(refused.headers["retry-after"]) == 6, "one more try every 6 s"
     other_link = await http.post("/v1/registrations", json={**FORM, "token": "tok-2"})
     assert other_link.status_code == 404, "another link is not affected"
-    page = await http.post("/join", data=FORM)
+    page = await http.post("/join", data=with_csrf("join", FORM))
     assert_too_many(page, "text/html")
     assert "try again" in page.text
 
@@ -91,11 +93,11 @@ async def test_submissions_are_limited_per_client(service: Start) -> None:
     registration = service(submissions_per_minute_per_ip=3)
     http = registration.client()
     for n in range(3):
-        form = {**FORM, "token": f"tok-{n}"}
+        form = with_csrf("join", {**FORM, "token": f"tok-{n}"})
         assert (await http.post("/join", data=form)).status_code == 404
     # The limit counts every request, valid or not, on both routes.
     assert_too_many(await http.post("/v1/registrations", json={}), "application/problem+json")
-    assert_too_many(await http.post("/join", data=FORM), "text/html")
+    assert_too_many(await http.post("/join", data=with_csrf("join", FORM)), "text/html")
     neighbour = registration.client(ip="203.0.113.8")
     assert (await neighbour.post("/v1/registrations", json=FORM)).status_code == 404
 
@@ -107,7 +109,9 @@ async def test_the_join_page_is_limited_per_client(service: Start) -> None:
     refused = await http.get("/join", params={"token": "tok-3"})
     assert_too_many(refused, "text/html")
     assert "Please try again shortly" in refused.text
-    assert (await http.post("/join", data=FORM)).status_code == 404, "submissions apart"
+    assert (await http.post("/join", data=with_csrf("join", FORM))).status_code == 404, (
+        "submissions apart"
+    )
 
 
 def test_a_client_is_its_address_or_its_ipv6_64() -> None:
@@ -189,11 +193,15 @@ async def test_requests_for_a_new_link_are_limited_per_client(service: Start, fa
     registration = service(new_links_per_minute_per_ip=2)
     http = registration.client()
     for n in range(2):
-        sent = await http.post("/join/new-link", data={"token": f"tok-{n}"})
+        sent = await http.post("/join/new-link", data=with_csrf("new-link", {"token": f"tok-{n}"}))
         assert sent.status_code == 202
-    refused = await http.post("/join/new-link", data={"token": "tok-3"})
+    refused = await http.post("/join/new-link", data=with_csrf("new-link", {"token": "tok-3"}))
     assert_too_many(refused, "text/html")
     assert fakes.invitations.new_links == ["tok-0", "tok-1"], "the third was never forwarded"
     neighbour = registration.client(ip="203.0.113.8")
-    assert (await neighbour.post("/join/new-link", data={"token": "tok-4"})).status_code == 202
-    assert (await http.post("/join", data=FORM)).status_code == 410, "submissions apart"
+    assert (
+        await neighbour.post("/join/new-link", data=with_csrf("new-link", {"token": "tok-4"}))
+    ).status_code == 202
+    assert (await http.post("/join", data=with_csrf("join", FORM))).status_code == 410, (
+        "submissions apart"
+    )

@@ -9,6 +9,8 @@ import pytest
 from onboarding_contracts.internal.invitations import LinkRefusal, ResendRefusal
 from registration.app import create_app
 
+from .conftest import with_csrf
+
 FORM = {
     "token": "tok",
     "first_name": "Ada",
@@ -37,12 +39,13 @@ async def test_an_expired_or_replaced_link_offers_a_new_one_for_that_link(
     fakes.invitations.new_link_allowed = True
     for answer, token in (
         (await http.get("/join", params={"token": "tok-<1>"}), "tok-&lt;1&gt;"),
-        (await http.post("/join", data={**FORM, "token": "tok-2"}), "tok-2"),
+        (await http.post("/join", data=with_csrf("join", {**FORM, "token": "tok-2"})), "tok-2"),
     ):
         assert answer.status_code == 410
         assert f"refused: {reason.value}" in answer.text
         assert BUTTON in answer.text
         assert f'<input type="hidden" name="token" value="{token}">' in answer.text
+        assert 'name="csrf_token" value="' in answer.text
         assert "Send me a new link</button>" in answer.text
         assert "<script" not in answer.text, "works without JavaScript"
         assert fakes.invitations.link.email not in answer.text
@@ -73,7 +76,7 @@ async def test_the_button_sends_a_new_link_and_says_it_is_on_its_way(
     http: httpx.AsyncClient, fakes
 ) -> None:
     fakes.invitations.refusal = LinkRefusal.REPLACED
-    sent = await http.post("/join/new-link", data={"token": "tok-old"})
+    sent = await http.post("/join/new-link", data=with_csrf("new-link", {"token": "tok-old"}))
     assert sent.status_code == 202
     assert sent.headers["content-type"].startswith("text/html")
     assert "A new link is on its way" in sent.text
@@ -86,7 +89,7 @@ async def test_a_refused_request_says_why(
     http: httpx.AsyncClient, fakes, reason: ResendRefusal
 ) -> None:
     fakes.invitations.new_link_refusal = reason
-    page = await http.post("/join/new-link", data={"token": "tok"})
+    page = await http.post("/join/new-link", data=with_csrf("new-link", {"token": "tok"}))
     assert page.status_code == 409
     assert page.headers["content-type"].startswith("text/html")
     assert "We could not send a new link" in page.text
@@ -99,7 +102,7 @@ async def test_a_link_gone_for_good_is_refused_as_on_the_join_page(
     http: httpx.AsyncClient, fakes, reason: LinkRefusal
 ) -> None:
     fakes.invitations.refusal = reason
-    page = await http.post("/join/new-link", data={"token": "tok"})
+    page = await http.post("/join/new-link", data=with_csrf("new-link", {"token": "tok"}))
     assert page.status_code == reason.status_code
     assert f"refused: {reason.value}" in page.text
     assert fakes.invitations.new_links == []
@@ -109,7 +112,7 @@ async def test_an_empty_link_is_incomplete_and_not_forwarded(
     http: httpx.AsyncClient, fakes
 ) -> None:
     for data in ({}, {"token": " "}):
-        page = await http.post("/join/new-link", data=data)
+        page = await http.post("/join/new-link", data=with_csrf("new-link", data))
         assert page.status_code == 404
         assert "This link is incomplete" in page.text
     assert fakes.invitations.new_links == []
@@ -119,7 +122,7 @@ async def test_an_unreachable_invitation_service_asks_to_try_again(
     http: httpx.AsyncClient, fakes
 ) -> None:
     fakes.invitations.down = True
-    page = await http.post("/join/new-link", data={"token": "tok"})
+    page = await http.post("/join/new-link", data=with_csrf("new-link", {"token": "tok"}))
     assert page.status_code == 503
     assert "Please try again shortly" in page.text
 

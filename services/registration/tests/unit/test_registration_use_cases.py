@@ -9,12 +9,17 @@ from argon2 import PasswordHasher
 from onboarding_contracts import AccountActivated, RegistrationCompleted
 from onboarding_contracts.internal.invitations import LinkRefusal
 from registration.domain.links import INCOMPLETE_LINK
-from registration.domain.sign_up import SignUp
+from registration.domain.sign_up import SignUpForm
 from registration.errors import InvitationServiceUnavailable, LinkRefused, UsernameTaken
 from registration.use_cases.inspect_link import inspect_link
 from registration.use_cases.register import SOURCE
 
-SIGN_UP = SignUp("tok", "Ada", "Lovelace", "ada", "correct horse battery")
+
+def form(token: str, first: str, last: str, username: str, password: str) -> SignUpForm:
+    return SignUpForm(token, first, last, password, username=username)
+
+
+SIGN_UP = form("tok", "Ada", "Lovelace", "ada", "correct horse battery")
 
 
 async def test_registering_activates_the_account_and_announces_it(fakes) -> None:
@@ -29,8 +34,8 @@ async def test_registering_activates_the_account_and_announces_it(fakes) -> None
     accounts = fakes.tx.accounts
     assert accounts.status(registered.account_id) == "active"
     assert accounts.reserved[registered.account_id].reserved_at == fakes.now
-    activation = accounts.active[registered.account_id]
-    assert activation.activated_at == fakes.now
+    activation = accounts.completed[registered.account_id]
+    assert activation.completed_at == fakes.now
     assert (activation.first_name, activation.last_name) == ("Ada", "Lovelace")
     assert PasswordHasher().verify(activation.password_hash, SIGN_UP.password)
 
@@ -78,7 +83,7 @@ async def test_a_registration_whose_redeem_answer_was_lost_completes_when_sent_a
 
 async def test_someone_else_with_a_used_link_is_still_refused(fakes) -> None:
     await fakes.register(SIGN_UP)
-    other = SignUp("tok", "Eve", "Mallory", "eve", "correct horse battery")
+    other = form("tok", "Eve", "Mallory", "eve", "correct horse battery")
     with pytest.raises(LinkRefused) as refused:
         await fakes.register(other)
     assert refused.value.reason is LinkRefusal.USED
@@ -105,7 +110,7 @@ async def test_a_taken_username_is_refused_before_the_link_is_redeemed(fakes) ->
     calls = list(fakes.invitations.calls)
 
     with pytest.raises(UsernameTaken) as taken:
-        await fakes.register(SignUp("tok-2", "Ann", "Other", "ada", "correct horse battery"))
+        await fakes.register(form("tok-2", "Ann", "Other", "ada", "correct horse battery"))
 
     assert taken.value.status == 409
     assert [(e.field, e.reason) for e in taken.value.errors] == [
@@ -136,5 +141,5 @@ async def test_the_same_form_sent_again_once_active_gets_the_same_account(fakes)
     assert again == first
     assert len(fakes.tx.outbox) == 2, "announced once"
     with pytest.raises(LinkRefused) as refused:  # the same link and name, another password
-        await fakes.register(SignUp("tok", "Ada", "Lovelace", "ada", "not the same password"))
+        await fakes.register(form("tok", "Ada", "Lovelace", "ada", "not the same password"))
     assert refused.value.reason is LinkRefusal.USED

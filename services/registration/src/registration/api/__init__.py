@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from registration.api import join, registrations
+from registration.api import join, registrations, usernames
 
 router = APIRouter()
 router.include_router(join.router)
 router.include_router(registrations.router)
+router.include_router(usernames.router)

@@ -1,5 +1,8 @@
 """`/join`: the page a person's invitation link opens, its form, and the request for a new
-link from the page of an expired or replaced one (HTML, not in the OpenAPI document)."""
+link from the page of an expired or replaced one (HTML, not in the OpenAPI document).
+
+The pages work without JavaScript; `/static/join.js` only adds the live username check.
+Each form carries a CSRF token (`registration.csrf`), checked before anything else."""
 
 from typing import Annotated
 
@@ -10,6 +13,8 @@ from onboarding_kit.errors import InvalidInput
 
 from registration.api.deps import (
     InspectLink,
+    JoinFormPosted,
+    NewLinkFormPosted,
     NewLinkRequest,
     PageView,
     Register,
@@ -17,11 +22,15 @@ from registration.api.deps import (
     Submission,
     TryLink,
 )
-from registration.api.pages import PageRoute, page
-from registration.domain.sign_up import validate_sign_up
+from registration.api.pages import PageRoute, csrf_token, page
+from registration.domain.passwords import PASSWORD_RULES
+from registration.domain.phones import as_typed
+from registration.domain.sign_up import SignUpForm
 from registration.errors import NewLinkRefused, UsernameTaken
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+FormField = Annotated[str, Form()]
 
 
 def _form(
@@ -30,7 +39,7 @@ def _form(
     link: LinkDetails,
     status_code: int = status.HTTP_200_OK,
     *,
-    values: dict[str, str] | None = None,
+    values: dict[str, str],
     errors: dict[str, str] | None = None,
 ) -> HTMLResponse:
     return page(
@@ -38,10 +47,13 @@ def _form(
         "join.html.j2",
         status_code,
         token=token,
+        csrf_token=csrf_token(request, "join", token),
         email=link.email,
         name=link.name,
-        course=link.course,
-        values=values or {},
+        course=link.course_title or link.course,
+        username_is_email=link.link_policy.username_source == "email",
+        password_rules=PASSWORD_RULES,
+        values=values,
         errors=errors or {},
     )
 
@@ -50,39 +62,52 @@ def _form(
 async def join_page(
     request: Request, inspect: InspectLink, token: Annotated[str, Query()] = ""
 ) -> HTMLResponse:
-    return _form(request, token, await inspect(token))
+    link = await inspect(token)
+    # The phone number on file, if any, for the person to confirm, correct or clear.
+    return _form(request, token, link, values={"phone": as_typed(link.phone)})
 
 
-@router.post("/join", response_class=HTMLResponse, dependencies=[Submission])
+@router.post("/join", response_class=HTMLResponse, dependencies=[Submission, JoinFormPosted])
 async def join_submit(
     request: Request,
     inspect: InspectLink,
     register: Register,
     try_link: TryLink,
-    token: Annotated[str, Form()] = "",
-    first_name: Annotated[str, Form()] = "",
-    last_name: Annotated[str, Form()] = "",
-    username: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
+    token: FormField = "",
+    first_name: FormField = "",
+    middle_name: FormField = "",
+    last_name: FormField = "",
+    phone: FormField = "",
+    username: FormField = "",
+    password: FormField = "",
 ) -> HTMLResponse:
     try_link(token)
+    form = SignUpForm(
+        token=token,
+        first_name=first_name,
+        middle_name=middle_name,
+        last_name=last_name,
+        phone=phone,
+        username=username,
+        password=password,
+    )
     try:
-        sign_up = validate_sign_up(
-            token=token,
-            first_name=first_name,
-            last_name=last_name,
-            username=username,
-            password=password,
-        )
-        registered = await register(sign_up)
+        registered = await register(form)
     except (InvalidInput, UsernameTaken) as invalid:
         # The form again, each problem next to its field; the password is never echoed.
+        kept = {
+            "first_name": first_name,
+            "middle_name": middle_name,
+            "last_name": last_name,
+            "phone": phone,
+            "username": username,
+        }
         return _form(
             request,
             token,
             await inspect(token),
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            values={"first_name": first_name, "last_name": last_name, "username": username},
+            values=kept,
             errors={e.field: e.reason for e in invalid.errors},
         )
     return page(
@@ -90,13 +115,19 @@ async def join_submit(
         "welcome.html.j2",
         status.HTTP_201_CREATED,
         username=registered.username,
-        course=registered.course,
+        email=registered.email,
+        course=registered.course_title or registered.course,
+        awaiting_activation=registered.awaiting_activation,
     )
 
 
-@router.post("/join/new-link", response_class=HTMLResponse, dependencies=[NewLinkRequest])
+@router.post(
+    "/join/new-link",
+    response_class=HTMLResponse,
+    dependencies=[NewLinkRequest, NewLinkFormPosted],
+)
 async def new_link(
-    request: Request, request_new_link: RequestNewLink, token: Annotated[str, Form()] = ""
+    request: Request, request_new_link: RequestNewLink, token: FormField = ""
 ) -> HTMLResponse:
     """The "Send me a new link" button of a refused link's page. A link gone for good is
     refused as on /join (the page, by PageRoute)."""

@@ -1,5 +1,6 @@
 """HTML pages for people: the templates, and the route class that answers a refused link,
-an unreachable invitation service or a limit reached with a page instead of problem+json."""
+a refused form, an unreachable invitation service or a limit reached with a page instead
+of problem+json."""
 
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
@@ -10,10 +11,14 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 from onboarding_contracts.internal.invitations import LinkRefusal
+from onboarding_kit.runtime import dependencies_of
 
 from registration.api.limits import read_within
+from registration.bootstrap import RegistrationDependencies
+from registration.csrf import FormName
 from registration.errors import (
     BodyTooLarge,
+    CsrfRefused,
     InvitationServiceUnavailable,
     LinkRefused,
     TooManyRequests,
@@ -29,6 +34,11 @@ templates = Jinja2Templates(
 
 # A link that only expired or was replaced: its page may offer the person a new one.
 RENEWABLE = (LinkRefusal.EXPIRED, LinkRefusal.REPLACED)
+
+
+def csrf_token(request: Request, form: FormName, link_token: str) -> str:
+    """The CSRF token a page puts in its `form` for this link (see `registration.csrf`)."""
+    return dependencies_of(request, RegistrationDependencies).csrf.issue(form, link_token)
 
 
 def page(
@@ -58,12 +68,24 @@ class PageRoute(APIRoute):
                 return await handle(request)
             except LinkRefused as refused:
                 offer = refused.new_link_allowed and refused.reason in RENEWABLE
+                token = await _link_token(request) if offer else ""
                 return page(
                     request,
                     "refused.html.j2",
                     refused.status,
                     message=refused.message,
-                    new_link_token=await _link_token(request) if offer else "",
+                    new_link_token=token,
+                    new_link_csrf_token=csrf_token(request, "new-link", token) if token else "",
+                )
+            except CsrfRefused as forged:
+                # Nothing of the form was used. The person (if it was one) starts again
+                # from their invitation's link, which the page does not repeat.
+                return page(
+                    request,
+                    "refused.html.j2",
+                    forged.status,
+                    heading="This form cannot be accepted",
+                    message=forged.detail,
                 )
             except (InvitationServiceUnavailable, TooManyRequests) as busy:
                 # The link can be judged neither way now: say so, and keep it unused.

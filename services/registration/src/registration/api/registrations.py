@@ -1,4 +1,7 @@
-"""`/v1/registrations`: registering from a program, answered in JSON (problem+json)."""
+"""`/v1/registrations`: registering from a program, answered in JSON (problem+json).
+
+Programs have no page, so no CSRF token: there is no cookie or session for a forged
+request to ride on, and the invitation token in the body is the only credential."""
 
 from typing import Any
 
@@ -8,7 +11,7 @@ from onboarding_kit.problems import problems
 from registration.api.deps import Register, Submission, TryLink
 from registration.api.limits import BoundedBodyRoute
 from registration.api.schemas import RegistrationIn, RegistrationOut
-from registration.domain.sign_up import validate_sign_up
+from registration.domain.sign_up import SignUpForm
 from registration.limits import MAX_BODY_BYTES
 
 router = APIRouter(tags=["registration"], route_class=BoundedBodyRoute)
@@ -43,7 +46,8 @@ async def create_registration(
     (`reason` and `message` say which and what to do), 422 invalid fields (each named),
     409 username taken, 503 when the link cannot be judged now (it stays unused); 413 for
     a body over the limit, 429 past a rate (per client, and per link), with `Retry-After`.
-    The same registration sent again gets the same account."""
+    The same registration sent again gets the same account. With a tenant that activates
+    accounts by hand, the account waits for it (`awaiting_activation`)."""
     try_link(body.token)
-    registered = await register(validate_sign_up(**body.model_dump()))
+    registered = await register(SignUpForm(**body.model_dump(exclude_none=True)))
     return RegistrationOut.model_validate(registered, from_attributes=True)

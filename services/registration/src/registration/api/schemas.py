@@ -12,9 +12,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from registration.domain.passwords import PASSWORD_RULES
 from registration.domain.sign_up import (
     MAX_NAME,
     MAX_PASSWORD,
+    MAX_PHONE,
     MIN_PASSWORD,
     NAME_PATTERN,
     REFUSALS,
@@ -22,6 +24,7 @@ from registration.domain.sign_up import (
     USERNAME_PATTERN,
     USERNAME_RULE,
 )
+from registration.domain.usernames import Availability
 
 
 def _reasoned(field: str) -> WrapValidator:
@@ -42,8 +45,10 @@ def _reasoned(field: str) -> WrapValidator:
 
 
 class RegistrationIn(BaseModel):
-    """A sign-up: its schema holds every rule the form has, but that a name's length counts
-    its characters as sent (the form collapses whitespace first)."""
+    """A sign-up. Its schema holds every rule that needs neither the invitation nor a
+    list: a name's length counts its characters as sent (the rules collapse whitespace
+    first), and a body it admits may still be refused (422) once the link is judged, for
+    a password the policy refuses or a phone number that does not exist."""
 
     # The patterns are checked as the sign-up rules check them, by Python's `re`.
     model_config = ConfigDict(regex_engine="python-re")
@@ -58,19 +63,42 @@ class RegistrationIn(BaseModel):
         Field(pattern=NAME_PATTERN, max_length=MAX_NAME, description="Whitespace is collapsed"),
         _reasoned("first_name"),
     ]
+    middle_name: Annotated[
+        str | None,
+        Field(max_length=MAX_NAME, description="Optional; whitespace is collapsed"),
+        _reasoned("middle_name"),
+    ] = None
     last_name: Annotated[
         str,
         Field(pattern=NAME_PATTERN, max_length=MAX_NAME, description="Whitespace is collapsed"),
         _reasoned("last_name"),
     ]
+    phone: Annotated[
+        str | None,
+        Field(
+            max_length=MAX_PHONE,
+            description="Optional contact number in international format (+ and the "
+            "country code), stored as E.164; refused (422) unless it is a valid number",
+        ),
+        _reasoned("phone"),
+    ] = None
     username: Annotated[
-        str,
-        Field(pattern=USERNAME_PATTERN, description=f"{USERNAME_RULE}; trimmed, lower-cased"),
+        str | None,
+        Field(
+            pattern=USERNAME_PATTERN,
+            description=f"{USERNAME_RULE}; trimmed, lower-cased. Required unless the "
+            "tenant's usernames are email addresses: then it is the invitation's email "
+            "address, and one sent is ignored",
+        ),
         _reasoned("username"),
-    ]
+    ] = None
     password: Annotated[
         str,
-        Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD),
+        Field(
+            min_length=MIN_PASSWORD,
+            max_length=MAX_PASSWORD,
+            description=f"NFKC-normalised before it is checked and hashed. {PASSWORD_RULES}",
+        ),
         _reasoned("password"),
     ]
 
@@ -80,3 +108,13 @@ class RegistrationOut(BaseModel):
     username: str
     email: str
     course: str
+    awaiting_activation: bool = Field(
+        description="True when an administrator activates the account (it cannot sign in "
+        "until then)"
+    )
+
+
+class AvailabilityOut(BaseModel):
+    username: str = Field(description="As it would be stored (trimmed, lower case) if valid")
+    status: Availability
+    reason: str | None = Field(default=None, description="Why it is invalid")

@@ -1,47 +1,94 @@
-"""What a valid sign-up form is: one rule per field, each with the reason a person reads.
+"""What a valid sign-up is: one rule per field, each with the reason a person reads.
 
-The JSON route's schema states the same rules (`api/schemas.py` takes the patterns and the
-numbers from here). Patterns are searched, as JSON Schema's `pattern` is, and name every
-character class outright (no `\\s`, whose meaning differs between Python, Rust and
-ECMAScript), so that whoever checks a body against the schema judges it as this module."""
+Some rules depend on the invitation the form came with (the email address, the tenant's
+username source): a sign-up is judged once the link has been judged, by `validate_sign_up`,
+every problem at once. The JSON route's schema states the rules that need no context
+(`api/schemas.py` takes the patterns and the numbers from here), so that a body its schema
+admits is refused only for what a schema cannot say (a common password, a phone number
+that does not exist). Patterns are searched, as JSON Schema's `pattern` is, and name every
+character class outright, so that whoever checks a body against the schema judges it as
+this module does."""
 
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
+from onboarding_contracts.events import UsernameSource
 from onboarding_kit.errors import InvalidInput
 
-MIN_PASSWORD = 10
-MAX_PASSWORD = 256
+from registration.domain.passwords import (
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    PasswordPolicy,
+    length_refusal,
+    normalise_password,
+)
+from registration.domain.phones import MAX_PHONE, e164, phone_refusal
+from registration.domain.text import WHITESPACE, clean_name
+from registration.domain.usernames import (
+    USERNAME_PATTERN,
+    USERNAME_RULE,
+    username_of,
+    username_refusal,
+)
+
+__all__ = [
+    "MAX_NAME",
+    "MAX_PASSWORD",
+    "MAX_PHONE",
+    "MIN_PASSWORD",
+    "NAME_PATTERN",
+    "REFUSALS",
+    "TOKEN_PATTERN",
+    "USERNAME_PATTERN",
+    "USERNAME_RULE",
+    "WHITESPACE",
+    "LinkTerms",
+    "SignUp",
+    "SignUpForm",
+    "clean_name",
+    "validate_sign_up",
+]
+
 MAX_NAME = 100  # once whitespace is collapsed; the JSON route counts it as sent
-# What `str.split` and `str.strip` take for whitespace (`str.isspace`), as a class's body.
-WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 TOKEN_PATTERN = rf"[^{WHITESPACE}]"
 NAME_PATTERN = rf"[^{WHITESPACE}\x00-\x1f\x7f-\x9f]"  # not only whitespace and controls
-USERNAME_PATTERN = (  # before trimming, in any case
-    rf"^[{WHITESPACE}]*[A-Za-z0-9][A-Za-z0-9._-]{{2,31}}[{WHITESPACE}]*$"
-)
-USERNAME_RULE = (
-    "3 to 32 characters: letters, digits, dots, dashes or underscores, "
-    "starting with a letter or digit"
-)
-# Control characters in a name (a NUL, a line break) are taken for spaces: they would end
-# up in emails and events, and PostgreSQL's text cannot hold a NUL.
-_CONTROLS_AS_SPACES = {c: " " for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+@dataclass(frozen=True)
+class SignUpForm:
+    """A sign-up as it was sent, field by field (a form's missing field is empty)."""
+
+    token: str
+    first_name: str
+    last_name: str
+    password: str
+    username: str = ""  # none when the username is the email address
+    middle_name: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class LinkTerms:
+    """What the invitation says about its sign-up: whose address it went to, and where
+    the username comes from."""
+
+    email: str
+    username_source: UsernameSource = "chosen"
 
 
 @dataclass(frozen=True)
 class SignUp:
+    """A sign-up that follows every rule, cleaned: what the account is made of."""
+
     token: str
     first_name: str
     last_name: str
     username: str
-    password: str
-
-
-def clean_name(name: str) -> str:
-    return " ".join(name.translate(_CONTROLS_AS_SPACES).split())
+    password: str  # NFKC-normalised
+    middle_name: str | None = None
+    phone: str | None = None  # E.164
 
 
 def _token_refusal(token: str) -> str | None:
@@ -50,7 +97,8 @@ def _token_refusal(token: str) -> str | None:
     return None
 
 
-def _name_refusal(name: str, *, missing: str) -> str | None:
+def _name_refusal(name: str, *, missing: str | None) -> str | None:
+    """Why a name is refused; `missing` is None for a name one may leave out."""
     if not re.search(NAME_PATTERN, name):
         return missing
     if len(clean_name(name)) > MAX_NAME:
@@ -58,49 +106,45 @@ def _name_refusal(name: str, *, missing: str) -> str | None:
     return None
 
 
-def _username_refusal(username: str) -> str | None:
-    return None if re.search(USERNAME_PATTERN, username) else USERNAME_RULE
+def _password_length_refusal(password: str) -> str | None:
+    return length_refusal(normalise_password(password))
 
 
-def _password_refusal(password: str) -> str | None:
-    if len(password) < MIN_PASSWORD:
-        return f"at least {MIN_PASSWORD} characters"
-    if len(password) > MAX_PASSWORD:
-        return f"at most {MAX_PASSWORD} characters"
-    return None
-
-
-# Why each field's value is refused; None when it is not.
+# Why each field's value is refused, without knowing whose sign-up it is; None when it is
+# not. (The JSON schema's reasons come from here: see `api/schemas.py`.)
 REFUSALS: Mapping[str, Callable[[str], str | None]] = {
     "token": _token_refusal,
     "first_name": partial(_name_refusal, missing="enter your first name"),
+    "middle_name": partial(_name_refusal, missing=None),
     "last_name": partial(_name_refusal, missing="enter your last name"),
-    "username": _username_refusal,
-    "password": _password_refusal,
+    "phone": phone_refusal,
+    "username": username_refusal,
+    "password": _password_length_refusal,
 }
 
 
-def validate_sign_up(
-    *, token: str, first_name: str, last_name: str, username: str, password: str
-) -> SignUp:
-    """All problems at once, keyed by field, so a form can show each next to its input
-    (raised as `InvalidInput`); the cleaned form otherwise."""
-    given = {
-        "token": token,
-        "first_name": first_name,
-        "last_name": last_name,
-        "username": username,
-        "password": password,
-    }
+def validate_sign_up(form: SignUpForm, link: LinkTerms, passwords: PasswordPolicy) -> SignUp:
+    """The cleaned sign-up; otherwise every problem at once, keyed by field, so that a
+    form can show each next to its input (raised as `InvalidInput`, in the order of the
+    form). The password is never part of a reason."""
     errors = {
-        field: reason for field, refusal in REFUSALS.items() if (reason := refusal(given[field]))
+        field: reason
+        for field, refusal in REFUSALS.items()
+        if field not in ("username", "password") and (reason := refusal(getattr(form, field)))
     }
+    if link.username_source == "chosen" and (reason := username_refusal(form.username)):
+        errors["username"] = reason
+    username = username_of(form.username, email=link.email, source=link.username_source)
+    if reason := passwords.refusal(form.password, username=username, email=link.email):
+        errors["password"] = reason
     if errors:
         raise InvalidInput(errors)
     return SignUp(
-        token.strip(),
-        clean_name(first_name),
-        clean_name(last_name),
-        username.strip().lower(),
-        password,
+        token=form.token.strip(),
+        first_name=clean_name(form.first_name),
+        last_name=clean_name(form.last_name),
+        username=username,
+        password=normalise_password(form.password),
+        middle_name=clean_name(form.middle_name) or None,
+        phone=e164(form.phone),
     )

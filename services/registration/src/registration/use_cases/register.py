@@ -1,4 +1,5 @@
-"""Registering: an invitation link becomes an active account, announced by its events."""
+"""Registering: an invitation link becomes an account, announced by its events; active at
+once, or waiting for an administrator when the tenant approves accounts by hand."""
 
 import asyncio
 from dataclasses import dataclass
@@ -12,12 +13,16 @@ from onboarding_kit.clock import Clock
 from onboarding_kit.ids import IdFactory
 from onboarding_kit.uow import UnitOfWork
 
+from registration.domain.accounts import status_once_registered
 from registration.domain.links import USED_LINK, link_hash
-from registration.domain.sign_up import SignUp
+from registration.domain.passwords import PasswordPolicy
+from registration.domain.sign_up import LinkTerms, SignUp, SignUpForm, validate_sign_up
+from registration.domain.usernames import normalise_username
 from registration.errors import LinkRefused, UsernameTaken
 from registration.invitations import Invitations
 from registration.store import RegistrationTransaction
-from registration.store.accounts import Activation, Reservation
+from registration.store.accounts import Completion, Reservation
+from registration.use_cases.inspect_link import inspect_link
 
 SOURCE = "/onboarding/registration"
 
@@ -28,37 +33,51 @@ class Registered:
     username: str
     email: str
     course: str
+    course_title: str | None = None
+    awaiting_activation: bool = False  # an administrator activates the account
+
+
+def terms_of(link: LinkDetails) -> LinkTerms:
+    return LinkTerms(email=link.email, username_source=link.link_policy.username_source)
 
 
 async def register(
-    sign_up: SignUp,
+    form: SignUpForm,
     *,
     uow: UnitOfWork[RegistrationTransaction],
     invitations: Invitations,
     password_hasher: PasswordHasher,
+    passwords: PasswordPolicy,
     clock: Clock,
     new_id: IdFactory,
 ) -> Registered:
     """Create the account behind an invitation link.
 
-    The username is reserved first, so a taken name never burns the single-use link; then
+    The link is judged first (its invitation says whose address it went to and whether
+    the username is that address), then the form, every rule at once (`InvalidInput`).
+    The username is reserved next, so a taken name never burns the single-use link; then
     the link is redeemed at the invitation service (the only judge of single use); then
-    the account is activated with its events in one transaction. The same form sent again,
-    at the same moment or after a lost answer, gets the same account: it is announced once."""
-    token_hash = link_hash(sign_up.token)
+    the account is completed with its events in one transaction. The same form sent
+    again, at the same moment or after a lost answer, gets the same account: it is
+    announced once."""
+    token = form.token.strip()
+    token_hash = link_hash(token)
     try:
-        link = await invitations.inspect(sign_up.token)
+        link = await inspect_link(invitations, token)
     except LinkRefused as refused:
         if refused.reason is not LinkRefusal.USED:
             raise
         # Used: perhaps by this very registration, whose answer was lost or which is being
         # sent twice. Then its account is there, and redeeming again for it is safe.
+        chosen = normalise_username(form.username) or None
         async with uow() as tx:
-            account_id = await tx.accounts.made_with(token_hash, sign_up.username)
+            account_id = await tx.accounts.made_with(token_hash, chosen)
         if account_id is None:
             raise
-        link = await invitations.redeem(sign_up.token, account_id)
-        return await _activate(uow, password_hasher, clock, account_id, link, sign_up)
+        link = await invitations.redeem(token, account_id)
+        sign_up = validate_sign_up(form, terms_of(link), passwords)
+        return await _complete(uow, password_hasher, clock, account_id, link, sign_up)
+    sign_up = validate_sign_up(form, terms_of(link), passwords)
     async with uow() as tx:
         held = await tx.accounts.reserve(
             Reservation(
@@ -73,9 +92,9 @@ async def register(
             )
         )
     if held is None:
-        raise UsernameTaken(sign_up.username)
+        raise UsernameTaken(sign_up.username, is_email=link.link_policy.username_source == "email")
     try:
-        link = await invitations.redeem(sign_up.token, held)
+        link = await invitations.redeem(token, held)
     except LinkRefused:
         async with uow() as tx:
             await tx.accounts.release(held)
@@ -83,10 +102,10 @@ async def register(
     # Any other failure keeps the reservation: the redeem may have gone through with its
     # answer lost, and the same registration sent again picks up where this one stopped
     # (or, if nobody comes back, `release_stale_reservations` frees the username).
-    return await _activate(uow, password_hasher, clock, held, link, sign_up)
+    return await _complete(uow, password_hasher, clock, held, link, sign_up)
 
 
-async def _activate(
+async def _complete(
     uow: UnitOfWork[RegistrationTransaction],
     password_hasher: PasswordHasher,
     clock: Clock,
@@ -95,21 +114,32 @@ async def _activate(
     sign_up: SignUp,
 ) -> Registered:
     """The account's password, names and status, with its events, in one transaction; or,
-    when another copy of this registration activated it first, that account."""
+    when another copy of this registration completed it first, that account."""
     # argon2id takes tens of milliseconds of CPU: in a thread, so other requests go on.
     password_hash = await asyncio.to_thread(password_hasher.hash, sign_up.password)
-    registered = Registered(account_id, sign_up.username, link.email, link.course)
+    status = status_once_registered(link.link_policy)
+    registered = Registered(
+        account_id,
+        sign_up.username,
+        link.email,
+        link.course,
+        link.course_title,
+        awaiting_activation=status == "pending_activation",
+    )
     async with uow() as tx:
-        activation = Activation(
+        completion = Completion(
             first_name=sign_up.first_name,
+            middle_name=sign_up.middle_name,
             last_name=sign_up.last_name,
+            phone=sign_up.phone,
             password_hash=password_hash,
-            activated_at=clock(),
+            status=status,
+            completed_at=clock(),
         )
-        if await tx.accounts.activate(account_id, activation):
-            await tx.publish(_events(account_id, link, sign_up))
+        if await tx.accounts.complete(account_id, completion):
+            await tx.publish(_events(account_id, link, sign_up, registered.awaiting_activation))
             return registered
-        stored = await tx.accounts.active_password_hash(account_id)
+        stored = await tx.accounts.completed_password_hash(account_id)
     # A copy of the form has the same password. Anyone else holding the link and guessing
     # the username is told what anyone is told of a used link, and learns nothing more.
     if stored is None or not await _verifies(password_hasher, stored, sign_up.password):
@@ -125,18 +155,27 @@ async def _verifies(password_hasher: PasswordHasher, stored: str, password: str)
 
 
 def _events(
-    account_id: str, link: LinkDetails, sign_up: SignUp
+    account_id: str, link: LinkDetails, sign_up: SignUp, awaiting_activation: bool
 ) -> list[RegistrationCompleted | AccountActivated]:
     origin = Origin(SOURCE, link.tenant_id, link.correlation_id)
     completed = RegistrationCompleted.new(
         origin,
-        RegistrationCompletedData.from_fields(link, sign_up, account_id=account_id),
+        # The sign-up's fields win over the link's: the phone number is the one the
+        # person gave (or none, when they cleared the one on file).
+        RegistrationCompletedData.from_fields(
+            link, sign_up, account_id=account_id, awaiting_activation=awaiting_activation
+        ),
     )
-    # No tenant requires admin approval yet, so the account is active at once.
+    if awaiting_activation:  # AccountActivated comes once an administrator approved it
+        return [completed]
     activated = AccountActivated.new(
         origin.then(completed),
         AccountActivatedData(
-            account_id=account_id, enrolment_id=link.enrolment_id, email=link.email
+            account_id=account_id,
+            enrolment_id=link.enrolment_id,
+            email=link.email,
+            username=sign_up.username,
+            first_name=sign_up.first_name,
         ),
     )
     return [completed, activated]
