@@ -33,6 +33,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from onboarding_cli.api_models import (
     PROBLEM_MEDIA_TYPE,
     ROUTES,
+    ActivateIn,
     Problem,
     RemindIn,
     Route,
@@ -119,6 +120,8 @@ DEFAULT_SETTINGS = {
     "self_service_resend": False,
     "reminder_after_hours": None,
     "max_reminders": 2,
+    "activation": "auto",
+    "username_source": "chosen",
 }
 
 
@@ -131,6 +134,7 @@ class FakeState(Recorded):
     enrolments: list[dict[str, Any]] = field(default_factory=list)
     invitations: list[dict[str, Any]] = field(default_factory=list)
     reminded: list[dict[str, Any]] = field(default_factory=list)  # each :remind body
+    activations: list[dict[str, Any]] = field(default_factory=list)  # each :activate body
 
     def all_settings(self) -> dict[str, Any]:
         return {"invite_policy": self.invite_policy, **self.settings}
@@ -172,6 +176,7 @@ class FakeState(Recorded):
             "invited": invited,
             "emailed": emailed,
             "registered": 1 if invited and emailed == enrolled - 1 and enrolled else 0,
+            "pending_activation": 0,
             "active": 0,
             "expired": 0,
             "cancelled": 0,
@@ -392,6 +397,7 @@ def make_api(state: FakeState) -> FastAPI:
             "invited": 200,
             "emailed": 150,
             "registered": 50,
+            "pending_activation": 4,
             "active": 40,
             "expired": 2,
             "failed": 0,
@@ -488,6 +494,29 @@ def make_api(state: FakeState) -> FastAPI:
         selected = [i for i in state.invitations if i["course"] == body.course]
         requested = [i for i in selected if i["status"] in ("pending", "expired")]
         return {"requested": len(requested), "skipped": len(selected) - len(requested)}
+
+    @api.post("/v1/enrolments/{enrolment_id}/activate", status_code=202)
+    async def activate_one(enrolment_id: str, _: Tenant) -> Any:
+        for enrolment in state.enrolments:
+            if enrolment["id"] == enrolment_id:
+                if enrolment["status"] != "pending_activation":
+                    detail = f"the enrolment is {enrolment['status']}"
+                    return problem(409, detail, reason="not_registered", message=detail)
+                return enrolment
+        raise HTTPException(404, "no such enrolment")
+
+    @api.post("/v1/enrolments:activate", status_code=202)
+    async def activate(body: ActivateIn, _: Tenant) -> dict[str, int]:
+        state.activations.append(body.model_dump(exclude_none=True))
+        waiting = [
+            e
+            for e in state.enrolments
+            if e["status"] == "pending_activation"
+            and body.course in (None, e["course"])
+            and body.cohort in (None, e["cohort"])
+            and body.import_id in (None, e["import_id"])
+        ]
+        return {"requested": len(waiting)}
 
     api.add_middleware(Recorder, state=state)
     return api

@@ -144,7 +144,7 @@ def branches(side: Side) -> list[Side]:
     for key in ("anyOf", "oneOf"):
         if key in schema:
             rest = {k: v for k, v in schema.items() if k != key}
-            return [b for sub in schema[key] for b in branches(side.at({**rest, **sub}))]
+            return [b for sub in schema[key] for b in branches(side.at(conjoined(rest, sub)))]
     if "allOf" in schema:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         for sub in schema["allOf"]:
@@ -156,6 +156,18 @@ def branches(side: Side) -> list[Side]:
     if isinstance(schema.get("type"), list):
         return [side.at({**schema, "type": t}) for t in schema["type"]]
     return [side.at(schema)]
+
+
+def conjoined(rest: dict[str, Any], sub: dict[str, Any]) -> dict[str, Any]:
+    """A schema and one alternative of its anyOf, both to hold. An alternative that only
+    says which fields are required (an object naming at least one of its fields) keeps the
+    object's own description of each field and adds its requirements."""
+    merged = {**rest, **sub}
+    if "properties" in rest and "properties" in sub:
+        merged["properties"] = {**sub["properties"], **rest["properties"]}
+    if "required" in rest and "required" in sub:
+        merged["required"] = [*rest["required"], *sub["required"]]
+    return merged
 
 
 def values_of(schema: dict[str, Any]) -> list[Any] | None:
@@ -520,6 +532,7 @@ def test_the_fake_api_answers_what_the_document_says(
     people.write_text("email,id,name\na@example.org,1,A\nnot-an-email,2,B\nc@example.org,3,C\n")
     api.state.enrolments = [api.state.enrolment(i, cohort="2025") for i in range(3)]
     api.state.enrolments[0]["status"] = "invited"
+    api.state.enrolments[2]["status"] = "pending_activation"
     api.state.invitations = [
         api.state.invitation(0, status="accepted", cohort="2025"),
         api.state.invitation(1, status="expired", reminder_count=1),
@@ -543,6 +556,11 @@ def test_the_fake_api_answers_what_the_document_says(
         ("remind", "--course", "ielts", "--cohort", "2025"),
         ("remind", "--enrolment", "e0"),
         ("remind", "--enrolment", "e1"),  # enrolled: 409
+        ("settings", "--activation", "admin", "--username-source", "email"),
+        ("activate", "e2"),
+        ("activate", "e1"),  # enrolled: 409
+        ("activate", "nobody"),
+        ("activate", "--course", "ielts", "--cohort", "2025"),
     ]
     for args in runs:
         api.run(*args)
@@ -753,6 +771,8 @@ def test_the_checks_catch_the_drift_they_are_for(document: dict[str, Any]) -> No
         "self_service_resend": False,
         "reminder_after_hours": None,
         "max_reminders": 2,
+        "activation": "admin",
+        "username_source": "email",
         "extra": 1,
     }
     assert validate(bad, model_side(api_models.SettingsBody)) == [

@@ -9,11 +9,13 @@ model, against the enrolment service's own OpenAPI document.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 InvitePolicy = Literal["auto", "manual"]
+Activation = Literal["auto", "admin"]  # admin: registered accounts wait for an admin
+UsernameSource = Literal["chosen", "email"]  # email: the username is the person's email
 InvitationStatus = Literal["pending", "accepted", "expired", "revoked"]
 
 
@@ -58,6 +60,9 @@ class FunnelOut(_Answer):
     invited: int
     emailed: int
     registered: int
+    # Registered, waiting for an admin to activate them; 0 from a service older than the
+    # tenants' activation setting, which never has anyone waiting.
+    pending_activation: int = 0
     active: int
     expired: int
     failed: int
@@ -115,6 +120,12 @@ class SettingsBody(_Answer):
     self_service_resend: bool
     reminder_after_hours: float | None  # None: no scheduled reminders
     max_reminders: int
+    activation: Activation
+    username_source: UsernameSource
+
+
+class ActivatedOut(_Answer):
+    requested: int  # activations asked for: the people selected waiting for approval
 
 
 class FieldProblem(_Answer):
@@ -228,6 +239,8 @@ class SettingsChanges(BaseModel):
     self_service_resend: Annotated[bool | None, _NOT_NULL] = None
     reminder_after_hours: Hours | None = None
     max_reminders: Annotated[Count | None, _NOT_NULL] = None
+    activation: Annotated[Activation | None, _NOT_NULL] = None
+    username_source: Annotated[UsernameSource | None, _NOT_NULL] = None
 
     def body(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)
@@ -241,6 +254,33 @@ class RemindIn(BaseModel):
     import_id: OptionalCode = None
 
 
+# JSON Schema's way of saying: at least one of these is given.
+_NAMES_ONE_GROUP: dict[str, Any] = {
+    "anyOf": [
+        {"required": [name], "properties": {name: {"type": "string"}}}
+        for name in ("course", "cohort", "import_id")
+    ]
+}
+
+
+class ActivateIn(BaseModel):
+    """Whom to activate: a course, a cohort, an import (together they narrow it); at least
+    one, as the API's document says (and the validator below checks)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_NAMES_ONE_GROUP)
+
+    course: OptionalCode = None
+    cohort: OptionalCode = None
+    import_id: OptionalCode = None
+
+    @model_validator(mode="after")
+    def _names_a_group(self) -> Self:
+        # The API refuses to activate "everyone": said before anything is sent.
+        if self.course is None and self.cohort is None and self.import_id is None:
+            raise ValueError("name a course, a cohort or an import")
+        return self
+
+
 class EnrolmentPath(BaseModel):
     """The `{enrolment_id}` of a route, checked before it is sent."""
 
@@ -250,6 +290,9 @@ class EnrolmentPath(BaseModel):
 
 
 # --- the requests ------------------------------------------------------------------------
+
+
+JSON = "application/json"
 
 
 @dataclass(frozen=True)
@@ -296,19 +339,14 @@ REMIND_ONE = Route(
 REMIND = Route(
     "POST", "/v1/enrolments:remind", RemindedOut, body=RemindIn, body_media_type="application/json"
 )
-
-ROUTES = (
-    IMPORT,
-    GET_IMPORT,
-    IMPORT_ERRORS_CSV,
-    FUNNEL,
-    ENROLMENTS,
-    ENROLMENTS_CSV,
-    GET_SETTINGS,
-    PUT_SETTINGS,
-    INVITATIONS,
-    RESEND,
-    REMIND_ONE,
-    REMIND,
+ACTIVATE_ONE = Route(
+    "POST", "/v1/enrolments/{enrolment_id}/activate", EnrolmentOut, path_params=EnrolmentPath
 )
+ACTIVATE = Route(
+    "POST", "/v1/enrolments:activate", ActivatedOut, body=ActivateIn, body_media_type=JSON
+)
+
+ROUTES: tuple[Route, ...] = (IMPORT, GET_IMPORT, IMPORT_ERRORS_CSV, FUNNEL, ENROLMENTS)
+ROUTES += (ENROLMENTS_CSV, GET_SETTINGS, PUT_SETTINGS, INVITATIONS, RESEND, REMIND_ONE)
+ROUTES += (REMIND, ACTIVATE_ONE, ACTIVATE)
 PROBLEM_MEDIA_TYPE = "application/problem+json"

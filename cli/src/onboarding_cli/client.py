@@ -16,6 +16,8 @@ import httpx
 
 from onboarding_cli import __version__
 from onboarding_cli.api_models import (
+    ACTIVATE,
+    ACTIVATE_ONE,
     ENROLMENTS,
     ENROLMENTS_CSV,
     FUNNEL,
@@ -28,6 +30,8 @@ from onboarding_cli.api_models import (
     REMIND,
     REMIND_ONE,
     RESEND,
+    ActivatedOut,
+    ActivateIn,
     EnrolmentOut,
     EnrolmentPage,
     FunnelOut,
@@ -241,6 +245,14 @@ class EnrolmentClient(ServiceClient):
     def remind(self, whom: RemindIn) -> RemindedOut:
         request = self._request(REMIND, json=whom.model_dump(mode="json", exclude_none=True))
         return parse_answer(REMIND, RemindedOut, self._send(request))
+
+    def activate_one(self, enrolment_id: str) -> EnrolmentOut:
+        request = self._request(ACTIVATE_ONE, enrolment_id=enrolment_id)
+        return parse_answer(ACTIVATE_ONE, EnrolmentOut, self._send(request))
+
+    def activate(self, whom: ActivateIn) -> ActivatedOut:
+        request = self._request(ACTIVATE, json=whom.model_dump(mode="json", exclude_none=True))
+        return parse_answer(ACTIVATE, ActivatedOut, self._send(request))
 
     def enrolments_csv(
         self, selection: SelectionQuery, limit: int | None = None

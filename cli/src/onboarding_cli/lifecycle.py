@@ -22,6 +22,16 @@ from onboarding_cli.session import (
 EnrolmentId = Annotated[str, typer.Argument(help="The enrolment's id.", show_default=False)]
 
 
+class Activation(StrEnum):
+    auto = "auto"
+    admin = "admin"
+
+
+class UsernameSource(StrEnum):
+    chosen = "chosen"
+    email = "email"
+
+
 class Status(StrEnum):
     pending = "pending"
     accepted = "accepted"
@@ -150,6 +160,24 @@ def settings(
     max_reminders: Annotated[
         int | None, typer.Option("--max-reminders", help="Scheduled reminders one person gets.")
     ] = None,
+    activation: Annotated[
+        Activation | None,
+        typer.Option(
+            case_sensitive=False,
+            help="auto: accounts are active once registered; admin: each waits for "
+            "`onboard activate`.",
+            show_default=False,
+        ),
+    ] = None,
+    username_source: Annotated[
+        UsernameSource | None,
+        typer.Option(
+            "--username-source",
+            case_sensitive=False,
+            help="chosen: people pick a username; email: their email is their username.",
+            show_default=False,
+        ),
+    ] = None,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
@@ -160,6 +188,8 @@ def settings(
         "max_resends": max_resends,
         "self_service_resend": self_service,
         "max_reminders": max_reminders,
+        "activation": activation.value if activation else None,
+        "username_source": username_source.value if username_source else None,
     }
     changes: dict[str, object] = {k: v for k, v in given.items() if v is not None}
     if remind_after is not None:

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from onboarding_cli import __version__, dlq, lifecycle, render
+from onboarding_cli import __version__, activation, dlq, lifecycle, render
 from onboarding_cli.api_models import FunnelQuery, ImportOut, SelectionQuery
 from onboarding_cli.client import EnrolmentClient
 from onboarding_cli.config import API_KEY_VAR, ConfigError, load_config
@@ -306,3 +306,5 @@ def show_config(url: UrlOption = None, api_key: ApiKeyOption = None) -> None:
 # The invitation lifecycle: the list, resends, reminders, and the settings that rule them.
 for command in (lifecycle.invitations, lifecycle.resend, lifecycle.remind, lifecycle.settings):
     app.command()(command)
+# An admin's approval of registered accounts (tenants with `activation: admin`).
+app.command()(activation.activate)

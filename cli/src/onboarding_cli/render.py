@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from onboarding_cli.api_models import (
+    ActivatedOut,
     EnrolmentOut,
     FunnelOut,
     ImportOut,
@@ -30,6 +31,7 @@ FUNNEL_STAGES = (
     "invited",
     "emailed",
     "registered",
+    "pending_activation",
     "active",
     "failed",
     "expired",
@@ -178,7 +180,26 @@ def settings_grid(settings: SettingsBody) -> Table:
         "off" if after is None else f"every {after:g} h",
         f"[dim]at most {settings.max_reminders} per person[/]",
     )
+    by_admin = settings.activation == "admin"
+    grid.add_row(
+        "[bold]activation[/]",
+        settings.activation,
+        "[dim]an admin activates each account (onboard activate)[/]"
+        if by_admin
+        else "[dim]active once registered[/]",
+    )
+    from_email = settings.username_source == "email"
+    grid.add_row(
+        "[bold]usernames[/]",
+        settings.username_source,
+        "[dim]the person's email[/]" if from_email else "[dim]each person picks theirs[/]",
+    )
     return grid
+
+
+def activated_line(activated: ActivatedOut) -> str:
+    plural = "s" if activated.requested != 1 else ""
+    return f"{activated.requested:,} activation{plural} asked for (people waiting for approval)"
 
 
 INVITATION_COLUMNS = ("email", "name", "course", "cohort", "status")

@@ -4,6 +4,7 @@ from functools import partial
 
 from fastapi import FastAPI
 from onboarding_contracts import (
+    ActivationApproved,
     EnrolmentActivated,
     EnrolmentCancelled,
     EnrolmentCreated,
@@ -35,6 +36,7 @@ def create_app(
             ReminderRequested,
             EnrolmentActivated,
             EnrolmentCancelled,
+            ActivationApproved,
         ],
         bootstrap=partial(bootstrap, invitations=invitations),
         routers=[router],

@@ -69,6 +69,19 @@ class SendRefused(Conflict):
         self.message = message
 
 
+class ActivationRefused(Conflict):
+    """An activation that is not asked for (409): only a registered person waiting for
+    approval can be activated. `reason` (a word a program can act on) and `message` travel
+    as extension members, as for `SendRefused`."""
+
+    title = "Not activated"
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message, reason=str(reason), message=message)
+        self.reason = str(reason)
+        self.message = message
+
+
 class InvitationServiceUnavailable(Unavailable):
     """The invitation service, the one judge of a resend, did not answer (503): nothing was
     sent; try again shortly."""

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 from onboarding_contracts import (
+    AccountActivated,
     Envelope,
     InvitationAccepted,
     InvitationExpired,
@@ -20,6 +21,7 @@ from onboarding_contracts import (
     topic_of,
 )
 from onboarding_contracts.events import (
+    AccountActivatedData,
     InvitationAcceptedData,
     InvitationExpiredData,
     InvitationIssuedData,
@@ -175,7 +177,11 @@ def revoked(enrolment_id: str) -> InvitationRevoked:
     )
 
 
-def registered(enrolment_id: str, email: str, tenant_id: str) -> RegistrationCompleted:
+def registered(
+    enrolment_id: str, email: str, tenant_id: str, *, awaiting_activation: bool = False
+) -> RegistrationCompleted:
+    """As the registration service says it; `awaiting_activation` for a tenant that
+    approves accounts by hand."""
     account_id = f"acc-{enrolment_id}"
     return RegistrationCompleted(
         source="/test",
@@ -190,6 +196,21 @@ def registered(enrolment_id: str, email: str, tenant_id: str) -> RegistrationCom
             username=email.split("@")[0],
             first_name="Pat",
             last_name="Doe",
+            awaiting_activation=awaiting_activation,
+        ),
+    )
+
+
+def account_activated(enrolment_id: str, email: str, tenant_id: str) -> AccountActivated:
+    """The account `registered` made, activated."""
+    account_id = f"acc-{enrolment_id}"
+    return AccountActivated(
+        source="/test",
+        subject=account_id,
+        tenant_id=tenant_id,
+        correlation_id="c",
+        data=AccountActivatedData(
+            account_id=account_id, enrolment_id=enrolment_id, email=email, username="pat"
         ),
     )
 

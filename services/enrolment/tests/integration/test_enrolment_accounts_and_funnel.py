@@ -118,6 +118,7 @@ async def test_the_funnel_of_a_cohort_counts_failed_deliveries(
         "invited": 0,
         "emailed": 0,
         "registered": 0,
+        "pending_activation": 0,
         "active": 0,
         "expired": 0,
         "failed": 1,

@@ -24,6 +24,11 @@ CALLER = Caller(tenant_id=TENANT, correlation_id="corr-1")
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
 
+def course_title(code: str) -> str:
+    """The title the fake catalogue gives each of its courses."""
+    return f"The course {code}"
+
+
 def clock() -> datetime:
     return NOW
 
@@ -62,6 +67,7 @@ class FakeDatabase:
     policy: InvitePolicy = InvitePolicy.AUTO
     settings: TenantSettings = field(default_factory=TenantSettings)
     settings_reads: int = 0
+    title_reads: int = 0
 
     def __post_init__(self) -> None:
         self.course_rows = FakeCourseRows(self)
@@ -109,8 +115,9 @@ class FakeTransaction:
 class FakeCourseRows:
     db: FakeDatabase
 
-    async def course_exists(self, tenant_id: str, code: str) -> bool:
-        return code in self.db.courses
+    async def title_of(self, tenant_id: str, code: str) -> str | None:
+        self.db.title_reads += 1
+        return course_title(code) if code in self.db.courses else None
 
     async def cohorts_of(self, tenant_id: str, course: str) -> CohortsOf:
         return CohortsOf(course, frozenset(self.db.cohorts))

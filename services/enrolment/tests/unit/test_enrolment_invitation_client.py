@@ -52,6 +52,8 @@ async def test_a_resend_posts_the_contract_and_reads_the_state() -> None:
         "ttl_hours": 24.0,
         "max_resends": 5,
         "self_service_resend": False,
+        "activation": "auto",
+        "username_source": "chosen",
     }
 
 

@@ -227,6 +227,7 @@ def test_enrolment_created_carries_every_detail_of_the_person_and_no_other() -> 
     assert set(EnrolmentCreatedData.model_fields) - person_fields == {
         "enrolment_id",
         "course",
+        "course_title",
         "import_id",
         "invite",
         "link_policy",

@@ -10,7 +10,7 @@ from enrolment.use_cases.enrolling import enrol_person
 from onboarding_contracts import EnrolmentCreated
 from onboarding_contracts.events import LinkPolicy
 
-from .fakes import CALLER, COURSE, FakeDatabase, clock
+from .fakes import CALLER, COURSE, FakeDatabase, clock, course_title
 from .test_enrolment_import_use_case import parse, run_import
 
 
@@ -21,6 +21,7 @@ def test_the_defaults_are_the_seeds() -> None:
     assert settings.self_service_resend is False
     assert (settings.reminder_after_hours, settings.max_reminders) == (None, 2)
     assert settings.reminder_period is None
+    assert (settings.activation, settings.username_source) == ("auto", "chosen")
     assert settings.link_policy == LinkPolicy()
 
 
@@ -55,6 +56,11 @@ def test_a_change_keeps_what_it_does_not_name() -> None:
         ("self_service_resend", "yes"),
         ("invite_policy", "sometimes"),
         ("invite_policy", None),
+        ("activation", "manual"),
+        ("activation", None),
+        ("activation", True),
+        ("username_source", "sso"),
+        ("username_source", None),
         ("colour", "blue"),
     ],
 )
@@ -100,3 +106,28 @@ async def test_an_import_reads_the_settings_once_whatever_its_size() -> None:
     assert db.settings_reads == 1
     policies = {e.data.link_policy for e in db.outbox if isinstance(e, EnrolmentCreated)}
     assert policies == {LinkPolicy(ttl_hours=6)}
+
+
+def test_the_activation_and_username_rules_travel_in_every_link_policy() -> None:
+    changed = TenantSettings().changed({"activation": "admin", "username_source": "email"})
+    assert (changed.activation, changed.username_source) == ("admin", "email")
+    assert changed.link_policy == LinkPolicy(activation="admin", username_source="email")
+    # Built without validating again, yet as it travels a consumer reads the same values.
+    decoded = LinkPolicy.model_validate_json(changed.link_policy.model_dump_json())
+    assert decoded == changed.link_policy
+    assert changed.changed({"activation": "auto"}).link_policy.username_source == "email"
+
+
+async def test_every_enrolment_created_carries_the_course_title_read_once_per_import() -> None:
+    db = FakeDatabase()
+    person = Person(email="ann@example.org", name="Ann", external_id="1")
+    await enrol_person(db.uow(), clock, lambda: "e-1", CALLER, COURSE, person)
+    people = "".join(f"p{n}@example.org,{n},P {n}\n" for n in range(9))
+    db.title_reads = 0
+    await run_import(db, parse(f"email,id,name\n{people}"), batch_size=4)
+    assert db.title_reads == 1
+    created = [e for e in db.outbox if isinstance(e, EnrolmentCreated)]
+    assert len(created) == 10
+    assert {e.data.course_title for e in created} == {course_title(COURSE)}
+    decoded = EnrolmentCreated.model_validate_json(created[0].to_json())
+    assert decoded.data.course_title == course_title(COURSE)

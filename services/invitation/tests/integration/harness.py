@@ -52,6 +52,8 @@ def enrolment_created(
     invite: bool = True,
     tenant_id: str = "tenant-1",
     link_policy: LinkPolicy | None = None,
+    course_title: str | None = None,
+    phone: str | None = None,
 ) -> EnrolmentCreated:
     enrolment_id = enrolment_id or f"enr-{uuid.uuid4().hex[:10]}"
     return EnrolmentCreated.new(
@@ -63,6 +65,8 @@ def enrolment_created(
             external_id=enrolment_id,
             role="learner",
             course="Analytical Engines 101",
+            course_title=course_title,
+            phone=phone,
             invite=invite,
             link_policy=link_policy,
         ),
@@ -133,10 +137,11 @@ class Service:
         return token
 
     async def invite(
-        self, link_policy: LinkPolicy | None = None
+        self, link_policy: LinkPolicy | None = None, **details: str
     ) -> tuple[EnrolmentCreated, InvitationIssued, str]:
-        """Enrol someone and return the raw token of the link they were sent."""
-        event = enrolment_created(link_policy=link_policy)
+        """Enrol someone (with these `course_title`, `phone`) and return the raw token of
+        the link they were sent."""
+        event = enrolment_created(link_policy=link_policy, **details)
         await self.publish(event)
         issued, _ = await self.issued_for(event.data.enrolment_id)
         return event, issued, self.token_of(issued)

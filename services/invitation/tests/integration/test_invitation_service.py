@@ -105,7 +105,10 @@ async def test_the_internal_endpoints_judge_and_redeem_a_link(service: Service) 
         "email": event.data.email,
         "name": event.data.name,
         "course": event.data.course,
+        "course_title": None,
+        "phone": None,
         "correlation_id": event.correlation_id,
+        "link_policy": LinkPolicy().model_dump(mode="json"),
     }
     # Inspecting changed nothing: the link can still be redeemed, once.
     redeemed = await service.client.post(REDEEM, json=body, headers=AUTH)

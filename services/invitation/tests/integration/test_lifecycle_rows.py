@@ -190,7 +190,8 @@ async def test_the_migration_backfills_what_earlier_invitations_had(
             created,
         )
         assert await apply_migrations(conn, [("invitation", MIGRATIONS)]) == [
-            "invitation/0003_lifecycle.sql"
+            "invitation/0003_lifecycle.sql",
+            "invitation/0004_link_policy_and_course_title.sql",
         ]
         row = await conn.fetchrow("SELECT * FROM invitations")
     finally:
@@ -198,6 +199,12 @@ async def test_the_migration_backfills_what_earlier_invitations_had(
     assert row["last_sent_at"] == created
     assert (row["ttl_hours"], row["max_resends"], row["self_service_resend"]) == (6, 3, False)
     assert (row["resend_count"], row["reminder_count"], row["last_reminded_at"]) == (0, 0, None)
+    # Sent before tenants chose these: no title (the page shows the code), the defaults.
+    assert (row["course_title"], row["activation"], row["username_source"]) == (
+        None,
+        "auto",
+        "chosen",
+    )
 
 
 async def test_concurrent_replacements_each_keep_the_hash_the_previous_one_left(
@@ -229,3 +236,29 @@ async def test_concurrent_replacements_each_keep_the_hash_the_previous_one_left(
     issued = {hash_token("tok-1")} | {hash_token(f"new-{n}") for n in range(50)}
     assert len(kept) == 50 and current not in kept
     assert kept | {current} == issued, "every link but the last one is kept as replaced"
+
+
+async def test_the_title_and_the_whole_policy_are_stored_and_each_new_link_brings_its_own(
+    tx: InvitationTransaction,
+) -> None:
+    first = new_invitation(
+        1, course_title="Biology for beginners", activation="admin", username_source="email"
+    )
+    await tx.invitations.create_many([first], ISSUED_AT)
+    stored = await tx.invitations.by_token_hash(hash_token("tok-1"))
+    assert stored is not None and stored.course_title == "Biology for beginners"
+    assert (stored.activation, stored.username_source) == ("admin", "email")
+
+    resent = await tx.lifecycle.resend(new_link("new", self_service_resend=True))
+    assert resent is not None
+    assert resent.policy == LinkPolicy(self_service_resend=True), "the request's, all of it"
+    assert resent.course_title == "Biology for beginners", "no request changes the title"
+    reminded = await tx.lifecycle.remind(
+        new_link("newer", at=LATER + timedelta(hours=2), activation="admin"),
+        reminded_before=LATER + timedelta(hours=1),
+    )
+    assert reminded is not None and reminded.activation == "admin"
+    row = await tx.conn.fetchrow("SELECT activation, username_source FROM invitations")
+    assert (row["activation"], row["username_source"]) == ("admin", "chosen")
+    with pytest.raises(asyncpg.CheckViolationError):
+        await tx.conn.execute("UPDATE invitations SET activation = 'sometimes'")

@@ -174,6 +174,8 @@ class FakeLifecycleRows:
             ttl_hours=link.policy.ttl_hours,
             max_resends=link.policy.max_resends,
             self_service_resend=link.policy.self_service_resend,
+            activation=link.policy.activation,
+            username_source=link.policy.username_source,
         )
         self.rows.replaced[self.rows.token_hashes[found.id]] = found.id
         self.rows.token_hashes[found.id] = link.token_hash

@@ -77,7 +77,14 @@ async def test_only_a_caller_holding_the_internal_token_may_ask(
 
 
 async def test_a_usable_link_is_described_and_redeemed(tx, client: httpx.AsyncClient) -> None:
-    tx.invitations.add("tok")
+    tx.invitations.add(
+        "tok",
+        course_title="Biology for beginners",
+        phone="+441632960961",
+        max_resends=2,
+        activation="admin",
+        username_source="email",
+    )
     expected = {
         "invitation_id": "inv-1",
         "tenant_id": "tenant-1",
@@ -85,7 +92,17 @@ async def test_a_usable_link_is_described_and_redeemed(tx, client: httpx.AsyncCl
         "email": "ann@example.org",
         "name": "Ann Lee",
         "course": "Biology 101",
+        "course_title": "Biology for beginners",
+        "phone": "+441632960961",
         "correlation_id": "corr-1",
+        # The whole policy the link was sent under: registration decides by it.
+        "link_policy": {
+            "ttl_hours": 24.0,
+            "max_resends": 2,
+            "self_service_resend": False,
+            "activation": "admin",
+            "username_source": "email",
+        },
     }
     for path in PATHS:
         response = await client.post(path, json={"token": "tok"}, headers=AUTH)

@@ -2,7 +2,15 @@
 
 from fastapi import APIRouter
 
-from enrolment.api import courses, enrolments, funnel, imports, invitations, settings
+from enrolment.api import (
+    activations,
+    courses,
+    enrolments,
+    funnel,
+    imports,
+    invitations,
+    settings,
+)
 
 router = APIRouter(prefix="/v1", tags=["enrolment"])
 router.include_router(courses.router)
@@ -10,4 +18,5 @@ router.include_router(settings.router)
 router.include_router(enrolments.router)
 router.include_router(imports.router)
 router.include_router(invitations.router)
+router.include_router(activations.router)
 router.include_router(funnel.router)

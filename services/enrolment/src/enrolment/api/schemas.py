@@ -9,13 +9,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from onboarding_contracts.events import Channel, Role
-from onboarding_contracts.events.enrolment import MAX_LINK_TTL_HOURS, MAX_RESENDS_LIMIT
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from enrolment.domain.invitations import InvitationStatus
 from enrolment.domain.people import PLAIN_EMAIL_PATTERN, Person, validate_person
 from enrolment.domain.policy import InvitePolicy
-from enrolment.domain.settings import MAX_REMINDER_AFTER_HOURS, MAX_REMINDERS_LIMIT
 from enrolment.domain.text import (
     CODE_PATTERN,
     MAX_CODE_LENGTH,
@@ -40,6 +39,9 @@ Email = Annotated[
     ),
 ]
 Name = Annotated[str, Field(max_length=MAX_NAME_LENGTH, pattern=NAME_PATTERN)]
+EnrolmentId = Annotated[str, Field(min_length=1, max_length=100, pattern=NO_CONTROL_PATTERN)]
+# Enrolments one request may name to activate (a bigger selection: by course or import).
+MAX_ACTIVATE_IDS = 1000
 
 
 def _folded(value: Any) -> Any:
@@ -72,7 +74,7 @@ def _never_null_in_the_document(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
 
-_NEVER_NULL = Field(json_schema_extra=_never_null_in_the_document)
+NEVER_NULL = Field(json_schema_extra=_never_null_in_the_document)
 
 
 class Out(BaseModel):
@@ -100,63 +102,6 @@ class CohortIn(BaseModel):
 
 class CohortOut(CourseOut):
     course: str
-
-
-_TTL_HOURS = Field(
-    gt=0, le=MAX_LINK_TTL_HOURS, description="How long each link stays usable, in hours"
-)
-_MAX_RESENDS = Field(description="Resends an invitation may have (the next is refused)")
-_SELF_SERVICE = Field(
-    description="Whether a person may ask for a new link from the page of an expired or "
-    "replaced one (it counts as a resend)"
-)
-_REMINDER_AFTER = Field(
-    gt=0,
-    le=MAX_REMINDER_AFTER_HOURS,
-    description="Remind people this many hours after their last link (and last reminder), "
-    "while they have not registered; null: no scheduled reminders",
-)
-_MAX_REMINDERS = Field(description="Scheduled reminders one person gets at most")
-
-
-def _json_integer(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-# Numbers and flags as JSON Schema has them: an integer is 7 or 7.0, never `true` nor "7";
-# a number is never a flag or a string; a flag is `true` or `false`.
-JsonNumber = Annotated[float, Strict()]
-JsonBool = Annotated[bool, Strict()]
-_JSON_INTEGER = BeforeValidator(_json_integer)
-# (The bounds come before the validator, or the document would not show them as JSON
-# Schema's minimum and maximum.)
-ResendCount = Annotated[int, Strict(), Field(ge=0, le=MAX_RESENDS_LIMIT), _JSON_INTEGER]
-ReminderCount = Annotated[int, Strict(), Field(ge=0, le=MAX_REMINDERS_LIMIT), _JSON_INTEGER]
-_INVITE_POLICY = Field(
-    description="auto: enrolling invites at once; manual: enrol first, invite later"
-)
-
-
-class SettingsOut(Out):
-    invite_policy: Annotated[InvitePolicy, _INVITE_POLICY]
-    invitation_ttl_hours: Annotated[float, _TTL_HOURS]
-    max_resends: Annotated[int, _MAX_RESENDS, Field(ge=0, le=MAX_RESENDS_LIMIT)]
-    self_service_resend: Annotated[bool, _SELF_SERVICE]
-    reminder_after_hours: Annotated[float | None, _REMINDER_AFTER]
-    max_reminders: Annotated[int, _MAX_REMINDERS, Field(ge=0, le=MAX_REMINDERS_LIMIT)]
-
-
-class SettingsIn(BaseModel):
-    """The settings to change; a setting left out keeps its value."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    invite_policy: Annotated[InvitePolicy | None, _INVITE_POLICY, _NEVER_NULL] = None
-    invitation_ttl_hours: Annotated[JsonNumber | None, _TTL_HOURS, _NEVER_NULL] = None
-    max_resends: Annotated[ResendCount | None, _MAX_RESENDS, _NEVER_NULL] = None
-    self_service_resend: Annotated[JsonBool | None, _SELF_SERVICE, _NEVER_NULL] = None
-    reminder_after_hours: Annotated[JsonNumber | None, _REMINDER_AFTER] = None
-    max_reminders: Annotated[ReminderCount | None, _MAX_REMINDERS, _NEVER_NULL] = None
 
 
 class EnrolmentIn(BaseModel):
@@ -189,10 +134,10 @@ class EnrolmentChanges(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[Name | None, _NEVER_NULL] = None
-    external_id: Annotated[ExternalId | None, _NEVER_NULL] = None
+    name: Annotated[Name | None, NEVER_NULL] = None
+    external_id: Annotated[ExternalId | None, NEVER_NULL] = None
     phone: Phone | None = None
-    role: Annotated[RoleIn | None, _NEVER_NULL] = None
+    role: Annotated[RoleIn | None, NEVER_NULL] = None
     cohort: Code | None = None
 
     @model_validator(mode="before")
@@ -234,16 +179,23 @@ class EnrolmentPage(Out):
     next_cursor: str | None
 
 
+def _names_one_of(fields: dict[str, str]) -> JsonDict:
+    """JSON Schema's way of saying: at least one of these fields (of these types) is given."""
+    return {
+        "anyOf": [
+            {"required": [name], "properties": {name: {"type": kind}}}
+            for name, kind in fields.items()
+        ]
+    }
+
+
 class SelectionIn(BaseModel):
     """Name at least one of course, cohort and import."""
 
     model_config = ConfigDict(
-        json_schema_extra={
-            "anyOf": [
-                {"required": [name], "properties": {name: {"type": "string"}}}
-                for name in ("course", "cohort", "import_id")
-            ]
-        }
+        json_schema_extra=_names_one_of(
+            {"course": "string", "cohort": "string", "import_id": "string"}
+        )
     )
 
     course: Code | None = None
@@ -255,6 +207,27 @@ class InvitedOut(BaseModel):
     requested: int = Field(description="Invitations asked for")
     activated: int = Field(
         description="People not invited, active at once: they have an account in the tenant"
+    )
+
+
+class ActivateIn(SelectionIn):
+    """Whom to activate: a course, a cohort, an import, or enrolments by id; what is named
+    together narrows the selection. Only people waiting for approval are activated."""
+
+    model_config = ConfigDict(
+        json_schema_extra=_names_one_of(
+            {"course": "string", "cohort": "string", "import_id": "string", "ids": "array"}
+        )
+    )
+
+    ids: list[EnrolmentId] | None = Field(
+        default=None, min_length=1, max_length=MAX_ACTIVATE_IDS, description="Enrolment ids"
+    )
+
+
+class ActivatedOut(BaseModel):
+    requested: int = Field(
+        description="Activations asked for: the people selected who wait for approval"
     )
 
 
@@ -325,6 +298,9 @@ class FunnelOut(Out):
     invited: int = Field(description="Sent an invitation link")
     emailed: int = Field(description="Whose invitation reached them")
     registered: int = Field(description="Who created their account")
+    pending_activation: int = Field(
+        description="Registered, and waiting for an admin to activate their account"
+    )
     active: int = Field(description="Whose course is open to them")
     expired: int = Field(description="Whose invitation expired unused")
     failed: int = Field(description="Who could not be reached: delivery failed for good")

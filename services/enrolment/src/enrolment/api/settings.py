@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from onboarding_kit.problems import problems
 
 from enrolment.api.deps import Deps, TenantId
-from enrolment.api.schemas import SettingsIn, SettingsOut
+from enrolment.api.settings_schemas import SettingsIn, SettingsOut
 from enrolment.use_cases import tenants
 
 router = APIRouter()

@@ -1,5 +1,5 @@
-"""Which enrolments a list, an export, a funnel, a bulk invite or a reminder is about; which
-invitations a list is about."""
+"""Which enrolments a list, an export, a funnel, a bulk invite, a reminder or a bulk
+activation is about; which invitations a list is about."""
 
 from dataclasses import dataclass
 
@@ -20,6 +20,23 @@ class Selection:
         """A bulk invite is about a course, a cohort or an import: never everyone."""
         if not (self.course or self.cohort or self.import_id):
             raise InvalidEnrolment("course", "name a course, a cohort or an import to invite")
+
+
+@dataclass(frozen=True)
+class ActivationSelection:
+    """Whom a bulk activation is about: each group named narrows it; `ids` are enrolments'."""
+
+    course: str | None = None
+    cohort: str | None = None
+    import_id: str | None = None
+    ids: tuple[str, ...] | None = None
+
+    def check_names_someone(self) -> None:
+        """A bulk activation names a group or enrolments: never everyone waiting."""
+        if not (self.course or self.cohort or self.import_id or self.ids):
+            raise InvalidEnrolment(
+                "course", "name a course, a cohort, an import or enrolment ids to activate"
+            )
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
-"""A tenant's settings: its invite policy, the rules of its invitation links, and its
-reminder schedule. Each is checked here, whoever changes it; the link rules travel to the
-invitation service in every request for a link (`LinkPolicy`), so it keeps no copy."""
+"""A tenant's settings: its invite policy, the rules of its invitation links and of the
+registration they lead to, and its reminder schedule. Each is checked here, whoever changes
+it; the link rules travel to the invitation service in every request for a link
+(`LinkPolicy`), and on to registration with the link, so neither keeps a copy."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, get_args
 
-from onboarding_contracts.events import LinkPolicy
+from onboarding_contracts.events import Activation, LinkPolicy, UsernameSource
 from onboarding_contracts.events.enrolment import (
     DEFAULT_LINK_TTL_HOURS,
     DEFAULT_MAX_RESENDS,
@@ -32,6 +33,10 @@ class TenantSettings:
     self_service_resend: bool = False
     reminder_after_hours: float | None = None  # None: no scheduled reminders
     max_reminders: int = DEFAULT_MAX_REMINDERS
+    # Seed 003: "auto" activates an account once registered; "admin" waits for an admin.
+    activation: Activation = "auto"
+    # Seed 004: "email" for a tenant whose sign-in names are the organisation's addresses.
+    username_source: UsernameSource = "chosen"
 
     @property
     def link_policy(self) -> LinkPolicy:
@@ -42,6 +47,8 @@ class TenantSettings:
             ttl_hours=self.invitation_ttl_hours,
             max_resends=self.max_resends,
             self_service_resend=self.self_service_resend,
+            activation=self.activation,
+            username_source=self.username_source,
         )
 
     @property
@@ -62,13 +69,20 @@ class TenantSettings:
 
 
 SETTING_NAMES = frozenset(f.name for f in fields(TenantSettings))
+# The settings that are one word of a few, and those words.
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "invite_policy": tuple(InvitePolicy),
+    "activation": get_args(Activation),
+    "username_source": get_args(UsernameSource),
+}
 
 
 def _checked(name: str, value: object) -> object:
-    if name == "invite_policy":
-        if value not in tuple(InvitePolicy):
-            raise InvalidEnrolment(name, "auto or manual")
-        return InvitePolicy(str(value))
+    if name in _CHOICES:
+        choices = _CHOICES[name]
+        if not isinstance(value, str) or value not in choices:
+            raise InvalidEnrolment(name, " or ".join(choices))
+        return InvitePolicy(value) if name == "invite_policy" else value
     if name == "self_service_resend":
         if not isinstance(value, bool):
             raise InvalidEnrolment(name, "true or false")

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from enrolment.domain.people import Person
 from enrolment.domain.policy import InvitePolicy
-from enrolment.errors import EnrolmentStateConflict
+from enrolment.errors import ActivationRefused, EnrolmentStateConflict
 
 
 class EnrolmentStatus(StrEnum):
@@ -56,6 +56,17 @@ def status_after_invitation_expired(current: EnrolmentStatus) -> EnrolmentStatus
     return current
 
 
+def status_after_registration(
+    current: EnrolmentStatus, *, awaiting_activation: bool
+) -> EnrolmentStatus:
+    """A person who registered with a tenant that approves accounts by hand waits for an
+    admin (pending_activation); otherwise AccountActivated, which follows, moves them. A
+    cancelled or already active enrolment stays as it is."""
+    if awaiting_activation and current not in (EnrolmentStatus.ACTIVE, EnrolmentStatus.CANCELLED):
+        return EnrolmentStatus.PENDING_ACTIVATION
+    return current
+
+
 def status_after_account_activated(current: EnrolmentStatus) -> EnrolmentStatus:
     if current is EnrolmentStatus.CANCELLED:
         return current
@@ -75,6 +86,35 @@ def check_invitable(status: EnrolmentStatus, *, invitation_requested: bool) -> N
 def check_cancellable(status: EnrolmentStatus) -> None:
     if status is EnrolmentStatus.CANCELLED:
         raise EnrolmentStateConflict("the enrolment is already cancelled")
+
+
+class ActivationRefusal(StrEnum):
+    """Why an enrolment cannot be activated by an admin (each answers 409)."""
+
+    ACTIVE = "active"  # already
+    CANCELLED = "cancelled"
+    NOT_REGISTERED = "not_registered"  # enrolled, invited or expired: no account yet
+
+
+# The only status an admin can activate from (`check_activatable`); bulk activation selects it.
+ACTIVATABLE = EnrolmentStatus.PENDING_ACTIVATION
+
+
+def check_activatable(status: EnrolmentStatus) -> None:
+    """Only a person who registered and waits for approval can be activated. Asking again
+    while the approval is on its way is not refused: the registration service applies it
+    once."""
+    if status is ACTIVATABLE:
+        return
+    if status is EnrolmentStatus.ACTIVE:
+        raise ActivationRefused(ActivationRefusal.ACTIVE, "the account is active already")
+    if status is EnrolmentStatus.CANCELLED:
+        raise ActivationRefused(ActivationRefusal.CANCELLED, "the enrolment is cancelled")
+    raise ActivationRefused(
+        ActivationRefusal.NOT_REGISTERED,
+        f"the enrolment is {status.value}: only people who registered and wait for approval "
+        "can be activated",
+    )
 
 
 class ImportStatus(StrEnum):

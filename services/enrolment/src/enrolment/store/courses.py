@@ -1,5 +1,6 @@
 """A tenant's courses and their cohorts."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -58,12 +59,21 @@ class CourseRows(Rows):
         )
         return [_course(r) for r in rows]
 
-    async def course_exists(self, tenant_id: str, code: str) -> bool:
-        return bool(
-            await self.conn.fetchval(
-                "SELECT true FROM courses WHERE tenant_id = $1 AND code = $2", tenant_id, code
-            )
+    async def title_of(self, tenant_id: str, code: str) -> str | None:
+        """The title of the tenant's course; None when it has no such course."""
+        title: str | None = await self.conn.fetchval(
+            "SELECT title FROM courses WHERE tenant_id = $1 AND code = $2", tenant_id, code
         )
+        return title
+
+    async def titles_of(self, tenant_id: str, codes: Collection[str]) -> dict[str, str]:
+        """The title of each of these courses the tenant has."""
+        rows = await self.conn.fetch(
+            "SELECT code, title FROM courses WHERE tenant_id = $1 AND code = ANY($2::text[])",
+            tenant_id,
+            list(codes),
+        )
+        return {r["code"]: r["title"] for r in rows}
 
     async def create_cohort(
         self, tenant_id: str, course: str, code: str, title: str, at: datetime

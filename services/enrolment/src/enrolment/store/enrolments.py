@@ -273,14 +273,20 @@ class EnrolmentRows(Rows):
         )
 
     async def mark_registered(
-        self, enrolment_id: str, account_id: str, registered_at: datetime, at: datetime
+        self,
+        enrolment_id: str,
+        account_id: str,
+        status: EnrolmentStatus,
+        registered_at: datetime,
+        at: datetime,
     ) -> None:
         await self.conn.execute(
-            """UPDATE enrolments SET account_id = $2, registered_at = coalesce(registered_at, $3),
-                   updated_at = $4
+            """UPDATE enrolments SET account_id = $2, status = $3,
+                   registered_at = coalesce(registered_at, $4), updated_at = $5
                WHERE id = $1""",
             enrolment_id,
             account_id,
+            status.value,
             registered_at,
             at,
         )

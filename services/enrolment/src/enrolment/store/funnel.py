@@ -17,6 +17,7 @@ class Funnel:
     invited: int
     emailed: int
     registered: int
+    pending_activation: int  # registered; the tenant's admin has not activated them yet
     active: int
     expired: int  # their last link expired unused (InvitationExpired), no newer one since
     failed: int  # could not be reached: delivery failed for good, never delivered since
@@ -28,12 +29,13 @@ FUNNEL_FIELDS = tuple(f.name for f in fields(Funnel))
 
 class FunnelRows(Rows):
     async def funnel(self, tenant_id: str, selection: Selection) -> Funnel:
-        where, values = selection_where(selection, first_parameter=5)
+        where, values = selection_where(selection, first_parameter=6)
         row = await self.conn.fetchrow(
             f"""SELECT count(*) AS enrolled,
                        count(invited_at) AS invited,
                        count(emailed_at) AS emailed,
                        count(registered_at) AS registered,
+                       count(*) FILTER (WHERE status = $5) AS pending_activation,
                        count(*) FILTER (WHERE status = $2) AS active,
                        count(*) FILTER (WHERE status = $3) AS expired,
                        count(failed_at) FILTER (WHERE emailed_at IS NULL) AS failed,
@@ -44,6 +46,7 @@ class FunnelRows(Rows):
             EnrolmentStatus.ACTIVE.value,
             EnrolmentStatus.EXPIRED.value,
             EnrolmentStatus.CANCELLED.value,
+            EnrolmentStatus.PENDING_ACTIVATION.value,
             *values,
         )
         return Funnel(**{f: row[f] for f in FUNNEL_FIELDS})

@@ -72,13 +72,18 @@ async def _invite(
     requested = [e for e in enrolments if e.email not in accounts]
     await tx.enrolments.mark_invitation_requested([e.id for e in requested], at)
     link_policy = settings.link_policy
+    # A cohort or an import may span courses: each course's title, in one query.
+    titles = await tx.courses.titles_of(origin.tenant_id, {e.course for e in requested})
     await tx.publish(
         [
             *(
                 InvitationRequested.new(
                     origin,
                     InvitationRequestedData.from_fields(
-                        e, enrolment_id=e.id, link_policy=link_policy
+                        e,
+                        enrolment_id=e.id,
+                        course_title=titles.get(e.course),
+                        link_policy=link_policy,
                     ),
                 )
                 for e in requested

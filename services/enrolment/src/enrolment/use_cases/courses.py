@@ -3,7 +3,7 @@
 from onboarding_kit.clock import Clock
 from onboarding_kit.uow import UnitOfWork
 
-from enrolment.domain.courses import CohortsOf, duplicate_cohort, duplicate_course, unknown_course
+from enrolment.domain.courses import duplicate_cohort, duplicate_course, unknown_course
 from enrolment.store import EnrolmentTransaction
 from enrolment.store.courses import Cohort, Course
 
@@ -46,13 +46,10 @@ async def list_cohorts(
         return await tx.courses.cohorts(tenant_id, course)
 
 
-async def require_course(tx: EnrolmentTransaction, tenant_id: str, course: str) -> None:
-    """People and cohorts are only ever added to a course the tenant has."""
-    if not await tx.courses.course_exists(tenant_id, course):
+async def require_course(tx: EnrolmentTransaction, tenant_id: str, course: str) -> str:
+    """The title of one of the tenant's courses (what people are shown of it). People and
+    cohorts are only ever added to a course the tenant has: refused otherwise."""
+    title = await tx.courses.title_of(tenant_id, course)
+    if title is None:
         raise unknown_course(course)
-
-
-async def cohorts_of_course(tx: EnrolmentTransaction, tenant_id: str, course: str) -> CohortsOf:
-    """The cohorts of one of the tenant's courses; refused when it has no such course."""
-    await require_course(tx, tenant_id, course)
-    return await tx.courses.cohorts_of(tenant_id, course)
+    return title

@@ -17,15 +17,17 @@ from enrolment.errors import AlreadyEnrolled
 from enrolment.store import EnrolmentTransaction
 from enrolment.store.enrolments import Enrolment
 from enrolment.use_cases.caller import Caller
-from enrolment.use_cases.courses import cohorts_of_course
+from enrolment.use_cases.courses import require_course
 
 
 @dataclass(frozen=True)
 class Target:
-    """Where people are enrolled, whether they are invited at once, and the rules of the
-    links they are sent (the tenant's, read once for a whole import)."""
+    """Where people are enrolled (the course's code and title), whether they are invited at
+    once, and the rules of the links they are sent: the tenant's and the course's, read once
+    for a whole import, never per row."""
 
     course: str
+    course_title: str | None
     policy: InvitePolicy
     link_policy: LinkPolicy
     import_id: str | None = None
@@ -43,10 +45,11 @@ async def enrol_person(
     """Enrol one person; they are invited unless the policy says by hand. Someone who
     already has an account in the tenant is active at once."""
     async with uow() as tx:
-        (await cohorts_of_course(tx, caller.tenant_id, course)).check(person.cohort)
+        title = await require_course(tx, caller.tenant_id, course)
+        (await tx.courses.cohorts_of(caller.tenant_id, course)).check(person.cohort)
         settings = await tx.tenants.settings(caller.tenant_id)
         target = Target(
-            course, resolve_policy(settings.invite_policy, invite), settings.link_policy
+            course, title, resolve_policy(settings.invite_policy, invite), settings.link_policy
         )
         enrolment_id = new_id()
         inserted = await enrol_people(tx, caller.origin, target, [(enrolment_id, person)], clock())
@@ -96,6 +99,7 @@ def _events_of(origin: Origin, target: Target, enrolment: NewEnrolment) -> list[
         EnrolmentCreatedData.model_construct(
             enrolment_id=enrolment.id,
             course=target.course,
+            course_title=target.course_title,
             import_id=target.import_id,
             invite=enrolment.invite,
             link_policy=target.link_policy,

@@ -18,7 +18,7 @@ from enrolment.errors import ImportNotFound, InvalidEnrolment
 from enrolment.store import EnrolmentTransaction
 from enrolment.store.imports import ImportSummary
 from enrolment.use_cases.caller import Caller
-from enrolment.use_cases.courses import cohorts_of_course
+from enrolment.use_cases.courses import require_course
 from enrolment.use_cases.enrolling import Target, enrol_people
 
 # Rows per transaction: each batch commits with its events, so a large file neither holds
@@ -52,7 +52,8 @@ async def import_people(
     of errors (all of them are stored): a file of bad rows never fills the memory."""
     import_id = new_id()
     async with uow() as tx:
-        cohorts = await cohorts_of_course(tx, caller.tenant_id, into.course)
+        title = await require_course(tx, caller.tenant_id, into.course)
+        cohorts = await tx.courses.cohorts_of(caller.tenant_id, into.course)
         cohorts.check(into.cohort)
         settings = await tx.tenants.settings(caller.tenant_id)
         policy = resolve_policy(settings.invite_policy, into.invite)
@@ -61,7 +62,7 @@ async def import_people(
         )
     run = _ImportRun(
         caller.origin,
-        Target(into.course, policy, settings.link_policy, import_id),
+        Target(into.course, title, policy, settings.link_policy, import_id),
         cohorts,
         into.cohort,
         clock,

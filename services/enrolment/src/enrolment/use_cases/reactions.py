@@ -30,6 +30,7 @@ from enrolment.domain.statuses import (
     status_after_account_activated,
     status_after_invitation_expired,
     status_after_invitation_issued,
+    status_after_registration,
 )
 from enrolment.store import EnrolmentTransaction
 from enrolment.use_cases.caller import SOURCE
@@ -139,10 +140,17 @@ async def notification_failed(
 async def registration_completed(
     tx: EnrolmentTransaction, event: RegistrationCompleted, *, clock: Clock
 ) -> None:
-    """The person has an account now: a later enrolment of theirs is active at once."""
-    await tx.accounts.remember(event.tenant_id, str(event.data.email), event.data.account_id)
+    """The person has an account now: a later enrolment of theirs is active at once. When
+    their tenant approves accounts by hand, this one waits for an admin
+    (pending_activation); otherwise AccountActivated follows and makes it active."""
+    data = event.data
+    await tx.accounts.remember(event.tenant_id, str(data.email), data.account_id)
+    current = await tx.enrolments.status_for_update(data.enrolment_id)
+    if current is None:
+        return
+    status = status_after_registration(current, awaiting_activation=data.awaiting_activation)
     await tx.enrolments.mark_registered(
-        event.data.enrolment_id, event.data.account_id, event.time, clock()
+        data.enrolment_id, data.account_id, status, event.time, clock()
     )
 
 

@@ -36,8 +36,20 @@ REFUSALS = problems(401, 404, 410)
 RESEND_REFUSALS = problems(401, 409)
 
 
+# What LinkDetails reads of the row as it is; the policy it builds.
+_DETAILS_OF_THE_ROW = tuple(name for name in LinkDetails.model_fields if name != "link_policy")
+
+
 def link_details(invitation: Invitation) -> LinkDetails:
-    return LinkDetails.model_validate(invitation, from_attributes=True)
+    """Whose the link is, and the whole policy it was sent under: what registration needs to
+    build the form (the course's title, the username source, the phone on file) and to
+    decide whether the account waits for an admin."""
+    return LinkDetails.model_validate(
+        {
+            **{name: getattr(invitation, name) for name in _DETAILS_OF_THE_ROW},
+            "link_policy": invitation.policy,
+        }
+    )
 
 
 @router.post(INSPECT_PATH, responses=REFUSALS)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 import asyncpg
-from onboarding_contracts.events import Channel, LinkPolicy
+from onboarding_contracts.events import Activation, Channel, LinkPolicy, UsernameSource
 
 from invitation.domain.statuses import InvitationStatus
 
@@ -32,6 +32,11 @@ class Invitation:
     max_resends: int
     self_service_resend: bool
     correlation_id: str
+    # Added with registration and accounts (migration 0004), so with the defaults of rows
+    # from before it: no title (the page shows the code), and the policy's defaults.
+    course_title: str | None = None
+    activation: Activation = "auto"
+    username_source: UsernameSource = "chosen"
 
     @property
     def invitation_id(self) -> str:
@@ -39,10 +44,13 @@ class Invitation:
 
     @property
     def policy(self) -> LinkPolicy:
+        """The tenant's link policy the current link was sent under, all of it."""
         return LinkPolicy(
             ttl_hours=self.ttl_hours,
             max_resends=self.max_resends,
             self_service_resend=self.self_service_resend,
+            activation=self.activation,
+            username_source=self.username_source,
         )
 
     @classmethod
@@ -95,6 +103,9 @@ _INSERTED = {
     "max_resends": "int",
     "self_service_resend": "bool",
     "correlation_id": "text",
+    "course_title": "text",
+    "activation": "text",
+    "username_source": "text",
     "token_hash": "bytea",
 }
 _INSERTED_NAMES = ", ".join(_INSERTED)

@@ -44,8 +44,8 @@ _RESENDABLE = ", ".join(f"'{status.value}'" for status in sorted(RESENDABLE))
 
 
 def _replacing(counters: str, guard: str) -> str:
-    """The compare-and-set of one kind of replacement: its counters, and its rule. $1..$8
-    are the NewLink's; the rule's own value is $9. `old` locks the row first, so the UPDATE
+    """The compare-and-set of one kind of replacement: its counters, and its rule. $1..$10
+    are the NewLink's; the rule's own value is $11. `old` locks the row first, so the UPDATE
     (and `old.token_hash`) are of the row as the previous replacement left it, never of an
     older snapshot."""
     return f"""
@@ -57,6 +57,7 @@ def _replacing(counters: str, guard: str) -> str:
             UPDATE invitations AS i
             SET token_hash = $3, last_sent_at = $4, updated_at = $4, expires_at = $5,
                 ttl_hours = $6, max_resends = $7, self_service_resend = $8,
+                activation = $9, username_source = $10,
                 status = 'pending', expired_at = NULL, send_count = i.send_count + 1,
                 {counters}
             FROM old
@@ -71,16 +72,16 @@ def _replacing(counters: str, guard: str) -> str:
 
 _RESENDS = "resend_count = i.resend_count + 1"
 # An admin's resend: fewer resends so far than the (new) policy allows.
-_RESEND = _replacing(_RESENDS, "i.resend_count < $9")
+_RESEND = _replacing(_RESENDS, "i.resend_count < $11")
 # The person's own request, judged by the policy stored with the invitation (the request
 # brings none): the tenant lets people ask, a resend is left, the last link is not recent.
 _RESEND_ON_REQUEST = _replacing(
     _RESENDS,
-    "i.self_service_resend AND i.resend_count < i.max_resends AND i.last_sent_at <= $9",
+    "i.self_service_resend AND i.resend_count < i.max_resends AND i.last_sent_at <= $11",
 )
 _REMIND = _replacing(
     "reminder_count = i.reminder_count + 1, last_reminded_at = $4",
-    "(i.last_reminded_at IS NULL OR i.last_reminded_at <= $9)",
+    "(i.last_reminded_at IS NULL OR i.last_reminded_at <= $11)",
 )
 
 
@@ -114,6 +115,8 @@ class LifecycleRows:
             link.policy.ttl_hours,
             link.policy.max_resends,
             link.policy.self_service_resend,
+            link.policy.activation,
+            link.policy.username_source,
             guarded,
         )
         return Invitation.from_row(row) if row else None

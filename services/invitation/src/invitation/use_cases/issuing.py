@@ -59,6 +59,9 @@ async def issue_invitations(
             max_resends=policy.max_resends,
             self_service_resend=policy.self_service_resend,
             correlation_id=cause.correlation_id,
+            course_title=person.course_title,
+            activation=policy.activation,
+            username_source=policy.username_source,
         )
         token = links.new_token()
         issuing.append((cause, NewInvitation(invitation, hash_token(token)), token))
