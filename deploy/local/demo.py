@@ -1,11 +1,13 @@
 """`make demo`: a real onboarding run against the stack `make up` started.
 
 A CSV of 200 people is imported into a course; each is invited and emailed (the emails land
-in `.run/mail/`); one of them opens their link and registers; their enrolment turns active.
+in `.run/mail/`); one of them opens their link and registers; their enrolment turns active
+and they get the welcome email with their username.
 """
 
 import asyncio
 import email
+import email.message
 import email.policy
 import re
 import sys
@@ -14,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+from onboarding_devtools.testing.stack import hidden_fields
 
 PEOPLE = 200
 RUN_DIR = Path(__file__).resolve().parents[2] / ".run"
@@ -27,9 +30,14 @@ def read_env() -> dict[str, str]:
     return {k: v for k, v in pairs}
 
 
-def accept_link(message_path: Path) -> str:
+def read_message(message_path: Path) -> email.message.EmailMessage:
     message = email.message_from_bytes(message_path.read_bytes(), policy=email.policy.default)
-    body = message.get_body(preferencelist=("plain",))
+    assert isinstance(message, email.message.EmailMessage)
+    return message
+
+
+def accept_link(message_path: Path) -> str:
+    body = read_message(message_path).get_body(preferencelist=("plain",))
     assert body is not None
     found = re.search(r"https?://\S+/join\?token=\S+", body.get_content())
     assert found, f"no accept link in {message_path.name}"
@@ -92,7 +100,10 @@ async def main() -> None:
         f"{len(new_mail())} invitation emails in {mail_dir} after {time.monotonic() - started:.1f}s"
     )
 
-    link = accept_link(new_mail()[0])
+    invitations = new_mail()
+    first = invitations[0]
+    person_email = str(read_message(first)["To"])
+    link = accept_link(first)
     async with httpx.AsyncClient(timeout=30) as person:
         form = await person.get(link)
         assert form.status_code == 200 and "<form" in form.text, form.text[:500]
@@ -100,6 +111,7 @@ async def main() -> None:
         welcome = await person.post(
             link.split("?", 1)[0],
             data={
+                **hidden_fields(form.text),  # the token and the form's CSRF token
                 "token": token,
                 "first_name": "Ada",
                 "last_name": "Lovelace",
@@ -114,12 +126,26 @@ async def main() -> None:
         return (await funnel())["active"] >= 1
 
     await wait_for("the registered enrolment to turn active", one_active)
+
+    def welcome_mail() -> list[Path]:
+        return [
+            path
+            for path in sorted(mail_files(mail_dir) - mail_before - set(invitations))
+            if read_message(path)["X-Notification-Kind"] == "welcome"
+        ]
+
+    async def welcomed() -> bool:
+        return bool(welcome_mail())
+
+    await wait_for("the welcome email", welcomed, timeout_s=60)
+    print(f"welcome email to {person_email}: {read_message(welcome_mail()[0])['Subject']}")
     counts = await funnel()
-    emails = len(new_mail())
+    emails = len(invitations)
     print()
     print(f"  {'enrolled':<11}{counts['enrolled']:>6}")
     print(f"  {'invited':<11}{counts['invited']:>6}")
-    print(f"  {'emailed':<11}{counts['emailed']:>6}   ({emails} .eml files in {mail_dir})")
+    where = f"({emails} invitation .eml files in {mail_dir})"
+    print(f"  {'emailed':<11}{counts['emailed']:>6}   {where}")
     print(f"  {'registered':<11}{counts['registered']:>6}")
     print(f"  {'active':<11}{counts['active']:>6}")
     await admin.aclose()

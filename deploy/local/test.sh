@@ -27,6 +27,10 @@ if [ -z "${TESTS_ONLY:-}" ]; then
     echo "== mypy"
     "${RUN[@]}" mypy .
 fi
+# The browser tests drive Debian's Chromium: installed here when missing (and when they run).
+if [[ -z "${PYTEST_ARGS:-}" || "${PYTEST_ARGS:-}" == *browser* ]]; then
+    deploy/local/chromium.sh
+fi
 echo "== pytest"
 export TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:${PG_PORT:-55432}/postgres"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:${KAFKA_PORT:-9092}"

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from onboarding_contracts import Topic
 from onboarding_devtools.testing import eventually, query, read_topic
-from onboarding_devtools.testing.stack import RunningStack
+from onboarding_devtools.testing.stack import RunningStack, hidden_fields
 from onboarding_kit.kafka import TopicNames
 
 pytestmark = pytest.mark.e2e
@@ -136,7 +136,9 @@ async def test_a_cancelled_enrolments_link_says_the_invitation_was_withdrawn(
         token = link.split("token=")[1]
 
         async with httpx.AsyncClient(timeout=30) as browser:
-            assert (await browser.get(link)).status_code == 200, "the link works until cancelled"
+            form_page = await browser.get(link)
+            assert form_page.status_code == 200, "the link works until cancelled"
+            hidden = hidden_fields(form_page.text)  # the token, and the form's CSRF token
 
             cancelled = await client.post(f"/v1/enrolments/{person['id']}/cancel")
             assert cancelled.status_code == 200, cancelled.text
@@ -166,6 +168,7 @@ async def test_a_cancelled_enrolments_link_says_the_invitation_was_withdrawn(
             form = await browser.post(
                 f"{stack.url('registration')}/join",
                 data={
+                    **hidden,
                     "token": token,
                     "first_name": "Will",
                     "last_name": "Drawn",
@@ -196,6 +199,7 @@ async def test_someone_who_registered_is_active_in_a_second_course_without_anoth
             done = await browser.post(
                 f"{stack.url('registration')}/join",
                 data={
+                    **hidden_fields(form.text),
                     "token": link.split("token=")[1],
                     "first_name": "Ada",
                     "last_name": "Lovelace",

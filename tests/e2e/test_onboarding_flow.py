@@ -7,7 +7,7 @@ import asyncpg
 import httpx
 import pytest
 from onboarding_devtools.testing import eventually, read_topic
-from onboarding_devtools.testing.stack import RunningStack
+from onboarding_devtools.testing.stack import RunningStack, hidden_fields
 from onboarding_kit.kafka import TopicNames
 
 pytestmark = pytest.mark.e2e
@@ -70,6 +70,7 @@ async def test_enrol_invite_email_register_activate(
             assert form.status_code == 200
             assert "learner7@example.org" in form.text and 'name="password"' in form.text
             fields = {
+                **hidden_fields(form.text),  # the token, and the form's CSRF token
                 "token": token,
                 "first_name": "Ada",
                 "last_name": "Lovelace",
@@ -100,6 +101,7 @@ async def test_enrol_invite_email_register_activate(
             "invited": 18,
             "emailed": 18,
             "registered": 1,
+            "pending_activation": 0,
             "active": 1,
             "expired": 0,
             "failed": 0,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from onboarding_devtools.testing.stack import RunningStack
 
-from .conftest import AddTenant
+from ..conftest import AddTenant
 
 pytestmark = pytest.mark.e2e
 

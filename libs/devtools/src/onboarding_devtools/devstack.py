@@ -79,7 +79,13 @@ class StackConfig:
         if service in INVITATION_CALLERS:
             env["INVITATION_URL"] = self.url("invitation")
         if service == "notification":
-            env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.smtp_port)}
+            env |= {
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(self.smtp_port),
+                # The welcome email's sign-in link. No education platform runs locally: the
+                # registration service stands in for its sign-in page.
+                "SIGN_IN_URL": f"{self.url('registration')}/",
+            }
         return {**env, **self.extra_env}
 
 

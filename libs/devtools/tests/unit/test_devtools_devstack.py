@@ -36,3 +36,11 @@ def test_secrets_files_are_private_from_their_creation(tmp_path: Path) -> None:
     _write_env(path, {"INTERNAL_API_TOKEN": "t"})
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_text() == "INTERNAL_API_TOKEN=t\n"
+
+
+def test_the_welcome_email_links_to_the_registration_service(tmp_path: Path) -> None:
+    stack = StackConfig(
+        **{**config(tmp_path).__dict__, "ports": {s: 9000 + n for n, s in enumerate(SERVICES)}}
+    )
+    assert stack.service_env("notification")["SIGN_IN_URL"] == f"{stack.url('registration')}/"
+    assert all("SIGN_IN_URL" not in stack.service_env(s) for s in SERVICES if s != "notification")

@@ -1,1 +1,2 @@
-"""Notification service: tells people about their invitation, and records what it sent."""
+"""Notification service: tells people about their invitation, and that their account is
+ready once it is; and records what it sent."""

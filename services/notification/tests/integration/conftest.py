@@ -1,7 +1,10 @@
-"""InvitationIssued events as the invitation service publishes them, with sealed links."""
+"""InvitationIssued events as the invitation service publishes them, with sealed links; the
+SMTP sink."""
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from onboarding_contracts import InvitationIssued, Origin
@@ -11,6 +14,7 @@ from onboarding_contracts.events import (
     link_context_of,
     sealed_link_context,
 )
+from onboarding_devtools.testing.mail import Sink
 from onboarding_kit.sealing import Sealer, new_key
 
 EXPIRES = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
@@ -81,3 +85,11 @@ class Invitations:
 @pytest.fixture
 def invitations() -> Invitations:
     return Invitations(new_key())
+
+
+@pytest.fixture
+def sink(tmp_path: Path, unused_port: int) -> Iterator[Sink]:
+    """The SMTP sink on a free port, not started: a test starts it when it wants mail."""
+    sink = Sink(tmp_path / "mail", unused_port)
+    yield sink
+    sink.stop()

@@ -1,23 +1,16 @@
 """The notification service in-process, against real Kafka, PostgreSQL and an SMTP sink."""
 
-import asyncio
 import logging
-from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from email.utils import getaddresses
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer, ConsumerRecord
-from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from notification.app import create_app
 from notification.settings import NotificationSettings
 from onboarding_contracts import InvitationIssued, NotificationSent, Topic, parse_event
-from onboarding_devtools.smtp_sink import start_sink
 from onboarding_devtools.testing import eventually, read_topic, running
+from onboarding_devtools.testing.mail import Sink, parts, recipients
 from onboarding_kit.kafka import TopicNames
 from onboarding_kit.runtime import runtime_of
 from onboarding_kit.sealing import new_key
@@ -26,38 +19,6 @@ pytestmark = pytest.mark.integration
 
 
 # --- fixtures ---------------------------------------------------------------------------
-
-
-class Sink:
-    """The SMTP sink, started when a test says so and stopped at the end."""
-
-    def __init__(self, directory: Path, port: int) -> None:
-        self.directory = directory
-        self.port = port
-        self.controller: Controller | None = None
-
-    async def start(self) -> None:
-        self.controller = await asyncio.to_thread(start_sink, self.directory, port=self.port)
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def emails(self) -> list[EmailMessage]:
-        if not self.directory.exists():
-            return []
-        return [
-            message_from_bytes(path.read_bytes(), policy=policy.default)
-            for path in sorted(self.directory.glob("*.eml"))
-        ]
-
-
-@pytest.fixture
-def sink(tmp_path: Path, unused_port: int) -> Iterator[Sink]:
-    sink = Sink(tmp_path / "mail", unused_port)
-    yield sink
-    sink.stop()
 
 
 class Service:
@@ -130,17 +91,6 @@ def service(
     invitations,
 ) -> Service:
     return Service(database, kafka, topic_prefix, producer, sink, invitations.key)
-
-
-def parts(email: EmailMessage) -> tuple[str, str]:
-    text = email.get_body(preferencelist=("plain",))
-    html = email.get_body(preferencelist=("html",))
-    assert text is not None and html is not None
-    return text.get_content(), html.get_content()
-
-
-def recipients(email: EmailMessage) -> list[str]:
-    return [address for _, address in getaddresses(email.get_all("To", []))]
 
 
 # --- tests ------------------------------------------------------------------------------

@@ -10,7 +10,9 @@ import secrets
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Literal
 
 import httpx
 from onboarding_kit.sealing import new_key
@@ -35,6 +37,9 @@ TEST_SCHEDULES = {
     "REMINDER_SWEEP_INTERVAL_S": "1",
 }
 ACCEPT_LINK = re.compile(r"https?://\S+/join\?token=[\w-]+")
+# What the notification service writes in X-Notification-Kind; a message without it is an
+# invitation (they were all invitations before the welcome email).
+MailKind = Literal["invitation", "welcome"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,11 @@ class RunningStack:
     def mail(self) -> list[Path]:
         return sorted(self.config.mail_dir.glob("*.eml"))
 
-    def mail_to(self, recipient: str) -> list[email.message.EmailMessage]:
+    def mail_to(
+        self, recipient: str, kind: MailKind = "invitation"
+    ) -> list[email.message.EmailMessage]:
+        """The messages of this kind sent to `recipient`, in the order sent: by default the
+        invitations (with their resends and reminders), not the welcome email."""
         messages = [
             email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             for path in self.mail()
@@ -55,11 +64,14 @@ class RunningStack:
         return [
             m
             for m in messages
-            if isinstance(m, email.message.EmailMessage) and recipient in m["To"]
+            if isinstance(m, email.message.EmailMessage)
+            and recipient in m["To"]
+            and m.get("X-Notification-Kind", "invitation") == kind
         ]
 
     def link_for(self, recipient: str) -> str:
-        """The accept link in the one email sent to `recipient`; the HTML part links to it too."""
+        """The accept link in the one invitation sent to `recipient`; the HTML part links to
+        it too."""
         (message,) = self.mail_to(recipient)
         text = message.get_body(preferencelist=("plain",))
         html = message.get_body(preferencelist=("html",))
@@ -76,6 +88,25 @@ class RunningStack:
             headers={"Authorization": f"Bearer {api_key}"},
             timeout=30,
         )
+
+
+class _HiddenInputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "input" and found.get("type") == "hidden" and found.get("name"):
+            self.fields[found["name"] or ""] = found.get("value") or ""
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden inputs of an HTML page (the join form's `token` and `csrf_token`), by name:
+    what a browser posts back with the fields a person fills in."""
+    parser = _HiddenInputs()
+    parser.feed(page)
+    return parser.fields
 
 
 def free_ports(count: int) -> list[int]:

@@ -3,17 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from onboarding_contracts.events import SendReason
 
 from notification.domain.mime import EmailContent, OutgoingEmail, write_alternative_email
-
-_templates = Environment(
-    loader=PackageLoader("notification.domain", "templates"),
-    autoescape=select_autoescape(["html", "html.j2"]),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-)
+from notification.domain.rendering import render_content
 
 
 @dataclass(frozen=True)
@@ -37,13 +30,7 @@ def invitation_content(message: InvitationMessage) -> EmailContent:
         "expires_at": message.expires_at.strftime("%d %B %Y at %H:%M UTC"),
         "reason": message.reason,
     }
-    subject = _templates.get_template("invitation.subject.j2").render(context).strip()
-    return EmailContent(
-        subject=subject,
-        text=_templates.get_template("invitation.txt.j2").render(context),
-        # The HTML escapes the subject in its title: the subject template itself is text.
-        html=_templates.get_template("invitation.html.j2").render(context, subject=subject),
-    )
+    return render_content("invitation", context)
 
 
 def render_invitation_email(message: InvitationMessage, sender: str) -> OutgoingEmail:
@@ -54,4 +41,5 @@ def render_invitation_email(message: InvitationMessage, sender: str) -> Outgoing
         recipient=message.recipient,
         recipient_name=message.name,
         content=invitation_content(message),
+        kind="invitation",
     )

@@ -42,11 +42,13 @@ def write_alternative_email(
     recipient: str,
     recipient_name: str,
     content: EmailContent,
+    kind: str,
 ) -> OutgoingEmail:
     """The content as a multipart/alternative message (plain text, then HTML).
 
     `message_id` makes the Message-ID (and the X-Notification-Id): the same id for a re-sent
-    message lets a receiver drop the duplicate."""
+    message lets a receiver drop the duplicate. `kind` (X-Notification-Kind: invitation,
+    welcome) lets a reader of the mailbox tell the messages of one person apart."""
     boundary = f"=_{message_id}"
     headers = [
         f"From: {formataddr(parseaddr(sender))}",
@@ -55,6 +57,7 @@ def write_alternative_email(
         f"Date: {formatdate(usegmt=True)}",
         f"Message-ID: <{message_id}@onboarding.local>",
         f"X-Notification-Id: {message_id}",
+        f"X-Notification-Kind: {kind}",
         "MIME-Version: 1.0",
         f'Content-Type: multipart/alternative; boundary="{boundary}"',
     ]

@@ -1,6 +1,5 @@
 """Delivering invitations: an email to each person whose invitation was issued."""
 
-import asyncio
 from collections.abc import Sequence
 
 from onboarding_contracts import InvitationIssued, NotificationFailed, NotificationSent, Origin
@@ -16,9 +15,9 @@ from notification.channels.email import EmailChannel
 from notification.domain.ids import notification_id
 from notification.domain.invitation_email import InvitationMessage, render_invitation_email
 from notification.domain.mime import OutgoingEmail
-from notification.errors import MessageRejected
 from notification.store import NotificationTransaction
 from notification.store.notifications import NewNotification
+from notification.use_cases.sending import send_each
 
 SOURCE = "/onboarding/notification"
 
@@ -47,25 +46,16 @@ async def deliver_invitations(
     claimed = await tx.notifications.claim(
         [_new_notification(nid, e) for nid, e in by_id.items()], at=clock()
     )
-    to_send = [(nid, e) for nid, e in by_id.items() if nid in claimed]
+    to_send = {nid: e for nid, e in by_id.items() if nid in claimed}
     # Every link is unsealed before anything is sent: one that cannot be fails the batch,
     # which the consumer then retries event by event.
-    outcomes = await asyncio.gather(
-        *(email.send(_invitation_email(nid, e, sealer, sender)) for nid, e in to_send),
-        return_exceptions=True,
-    )
-    sent: list[tuple[str, InvitationIssued]] = []
-    rejected: list[tuple[str, InvitationIssued, MessageRejected]] = []
-    for (nid, e), outcome in zip(to_send, outcomes, strict=True):
-        if outcome is None:
-            sent.append((nid, e))
-        elif isinstance(outcome, MessageRejected):
-            rejected.append((nid, e, outcome))
-        else:
-            raise outcome
+    messages = {nid: _invitation_email(nid, e, sealer, sender) for nid, e in to_send.items()}
+    outcomes = await send_each(email, messages)
+    sent = [(nid, to_send[nid]) for nid in outcomes.sent]
+    rejected = [(nid, to_send[nid], reason) for nid, reason in outcomes.rejected.items()]
     sent_at = clock()
-    await tx.notifications.mark_sent([nid for nid, _ in sent], sent_at)
-    for nid, _, reason in rejected:
+    await tx.notifications.mark_sent(outcomes.sent, sent_at)
+    for nid, reason in outcomes.rejected.items():
         await tx.notifications.mark_failed(nid, str(reason))
     await tx.publish(
         [

@@ -1,4 +1,5 @@
-"""The stack every end-to-end test runs against, and its tenants."""
+"""The stack the end-to-end and browser tests run against, and its tenants: the four
+services as processes (`onboarding_devtools.testing.stack`), fresh for each test."""
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
