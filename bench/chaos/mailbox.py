@@ -1,10 +1,12 @@
 """The SMTP sink's directory, read as it fills: who got which message, and when.
 
 The sink writes each message it accepts to a temporary dot-file and renames it to
-`<uuid>.eml` before it answers `250`, so an `.eml` file is a message the mail server took,
-and its modification time is when (to the file system's clock, the wall clock of this
-machine). Only the headers are read here (`To` and `X-Notification-Id`, the notification's
-stable id that is also the Message-ID); a body only for the people who register.
+`<time>-<random>.eml` before it answers `250`, so an `.eml` file is a message the mail server
+took, and its modification time is when (to the file system's clock, the wall clock of this
+machine). Only the headers are read here (`To`, `X-Notification-Id`, the notification's
+stable id that is also the Message-ID, and `X-Notification-Kind`: only invitations are
+counted, a welcome mail after registering is not a copy of one); a body only for the people
+who register.
 """
 
 import email
@@ -102,6 +104,7 @@ def _parse(path: Path, head: bytes, written_ns: int) -> Copy | None:
     headers = _headers.parsebytes(head.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n")
     recipient = parseaddr(str(headers.get("To", "")))[1].lower()
     notification_id = str(headers.get("X-Notification-Id", "")).strip()
-    if not recipient or not notification_id:
+    kind = str(headers.get("X-Notification-Kind", "invitation")).strip()
+    if not recipient or not notification_id or kind != "invitation":
         return None
     return Copy(path, recipient, written_ns, notification_id)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 import httpx
+from onboarding_devtools.testing.stack import hidden_fields
 
 from bench.chaos.mailbox import Mailbox
 
@@ -137,6 +138,9 @@ class Registrar:
                 person.answers.append(f"{response.request.method} {status}")
                 if not opened and status == 200:
                     opened = True
+                    # The form's hidden fields (the CSRF token with the link's) go back
+                    # with the person's answers, as a browser sends them.
+                    form |= hidden_fields(response.text)
                     continue
                 if status == 201:
                     person.registered = True
