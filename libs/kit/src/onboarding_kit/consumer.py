@@ -22,9 +22,11 @@ import asyncio
 import dataclasses
 import itertools
 import logging
+import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic
+from typing import Any, Generic, Protocol
 
 import asyncpg
 from aiokafka import AIOKafkaProducer, ConsumerRecord
@@ -61,6 +63,27 @@ class Subscriptions(Generic[Tx]):
     handlers: Mapping[str, EventHandler[Tx]]
 
 
+class EventMetrics(Protocol):
+    """Where a consumer reports what became of each event (`onboarding_kit.metrics`).
+    Outcomes: applied, duplicate, ignored, dead_lettered."""
+
+    def event_consumed(self, event_type: str, outcome: str, count: int = 1) -> None: ...
+
+    def handler_took(self, event_type: str, seconds: float) -> None: ...
+
+
+class NoEventMetrics:
+    def event_consumed(self, event_type: str, outcome: str, count: int = 1) -> None:
+        pass
+
+    def handler_took(self, event_type: str, seconds: float) -> None:
+        pass
+
+
+UNKNOWN_TYPE = "unknown"  # a newer producer's type; not a label per unknown string
+UNDECODABLE = "undecodable"
+
+
 @dataclass
 class ConsumerStats:
     applied: int = 0
@@ -92,6 +115,7 @@ class EventConsumer(Generic[Tx]):
     outage_pause_s: float = 1.0
     max_outage_pause_s: float = 30.0
     stats: ConsumerStats = field(default_factory=ConsumerStats)
+    metrics: EventMetrics = field(default_factory=NoEventMetrics)
     _outages: int = 0  # consecutive failed batches because of an outage
 
     def subscribe(self, broker: KafkaBroker) -> None:
@@ -134,6 +158,8 @@ class EventConsumer(Generic[Tx]):
         for item in decoded:
             if item.error is not None:
                 await self._dead_letter(item.record, item.error, attempts=1)
+            elif item.event is None:
+                self.metrics.event_consumed(UNKNOWN_TYPE, "ignored")
 
     async def _apply(self, items: Sequence[_Decoded]) -> None:
         events = [item.event for item in items if item.event is not None]
@@ -148,28 +174,42 @@ class EventConsumer(Generic[Tx]):
                     [e.id for e in events],
                 )
             }
+            # Reported only once the transaction committed: a rolled-back batch applied nothing.
+            outcomes: Counter[tuple[str, str]] = Counter()
+            durations: list[tuple[str, float]] = []
             fresh_events = []
             for event in events:
                 if event.id in fresh:
                     fresh.discard(event.id)  # the same event twice in one batch counts once
                     fresh_events.append(event)
+                else:
+                    outcomes[(event.type, "duplicate")] += 1
             duplicates = len(events) - len(fresh_events)
             applied = ignored = 0
             for event_type, run in itertools.groupby(fresh_events, key=lambda e: e.type):
                 group = list(run)
                 handler = self.subscriptions.handlers.get(event_type)
+                started = time.perf_counter()
                 if handler is None:
                     ignored += len(group)
                 elif isinstance(handler, Batched):
                     await handler.apply(tx, group)
+                    durations.append((event_type, time.perf_counter() - started))
                 else:
                     for event in group:
                         await handler(tx, event)
+                        durations.append((event_type, time.perf_counter() - started))
+                        started = time.perf_counter()
+                outcomes[(event_type, "ignored" if handler is None else "applied")] += len(group)
                 if handler is not None:
                     applied += len(group)
         self.stats.applied += applied
         self.stats.duplicates += duplicates
         self.stats.ignored += ignored
+        for (event_type, outcome), count in outcomes.items():
+            self.metrics.event_consumed(event_type, outcome, count)
+        for event_type, seconds in durations:
+            self.metrics.handler_took(event_type, seconds)
 
     async def replay(self, parked: ConsumerRecord[bytes, bytes]) -> bool:
         """Apply a record this consumer parked on a dead-letter topic again, as if it had
@@ -201,7 +241,12 @@ class EventConsumer(Generic[Tx]):
                     await self._pause_for_outage()
                     raise
                 if attempt == self.max_attempts:
-                    await self._dead_letter(item.record, error, attempts=attempt)
+                    await self._dead_letter(
+                        item.record,
+                        error,
+                        attempts=attempt,
+                        event_type=item.event.type if item.event else UNDECODABLE,
+                    )
                     return False
                 base = self.slow_backoff_s if failure is Failure.SLOW else self.retry_backoff_s
                 await asyncio.sleep(base * 2 ** (attempt - 1))
@@ -232,7 +277,12 @@ class EventConsumer(Generic[Tx]):
             return _Decoded(record, error=error)
 
     async def _dead_letter(
-        self, record: ConsumerRecord[bytes, bytes], error: BaseException, *, attempts: int
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        error: BaseException,
+        *,
+        attempts: int,
+        event_type: str = UNDECODABLE,
     ) -> None:
         headers = [
             *[(k, v) for k, v in record.headers if not k.startswith("dlt.")],
@@ -252,6 +302,7 @@ class EventConsumer(Generic[Tx]):
             headers=headers,
         )
         self.stats.dead_lettered += 1
+        self.metrics.event_consumed(event_type, "dead_lettered")
         log.error(
             "event dead-lettered",
             extra={

@@ -24,9 +24,10 @@ relay already publishes far faster than a service writes.)
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -95,6 +96,34 @@ async def append(conn: asyncpg.Connection, events: Sequence[Envelope]) -> None:
     await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
 
 
+class OutboxMetrics(Protocol):
+    """Where the relay reports (`onboarding_kit.metrics`)."""
+
+    def outbox_sampled(self, depth: int, oldest_age_s: float) -> None: ...
+
+    def outbox_published_rows(self, count: int) -> None: ...
+
+    def outbox_set_aside_rows(self, count: int) -> None: ...
+
+
+class NoOutboxMetrics:
+    def outbox_sampled(self, depth: int, oldest_age_s: float) -> None:
+        pass
+
+    def outbox_published_rows(self, count: int) -> None:
+        pass
+
+    def outbox_set_aside_rows(self, count: int) -> None:
+        pass
+
+
+# One cheap look at the whole outbox; `now()` is the database's clock, like `created_at`.
+_SAMPLE = """
+SELECT count(*) AS depth,
+       coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_age_s
+FROM outbox
+"""
+
 _RELAY_LOCK = 0x6F7574  # one publishing relay per database, whichever replica it runs in
 _CLAIM = """
 SELECT id, topic, key, event_id, event_type, payload, created_at
@@ -115,6 +144,8 @@ class OutboxRelay:
         topics: TopicNames,
         batch_size: int = 500,
         poll_interval_s: float = 1.0,
+        metrics: OutboxMetrics | None = None,
+        sample_interval_s: float = 5.0,
     ) -> None:
         self.pool = pool
         self.dsn = dsn
@@ -124,6 +155,9 @@ class OutboxRelay:
         self.poll_interval_s = poll_interval_s
         self.published = 0
         self.set_aside = 0
+        self.metrics: OutboxMetrics = metrics or NoOutboxMetrics()
+        self.sample_interval_s = sample_interval_s
+        self._sampled_at: float | None = None
         self._wake = asyncio.Event()
 
     async def publish_pending(self) -> int:
@@ -154,7 +188,22 @@ class OutboxRelay:
             )
         self.published += len(rows) - len(refused)
         self.set_aside += len(refused)
+        self.metrics.outbox_published_rows(len(rows) - len(refused))
+        self.metrics.outbox_set_aside_rows(len(refused))
         return len(rows)
+
+    async def sample(self) -> None:
+        """Report the outbox's depth and the age of its oldest row."""
+        row = await self.pool.fetchrow(_SAMPLE)
+        self._sampled_at = time.monotonic()
+        if row is not None:
+            self.metrics.outbox_sampled(row["depth"], max(row["oldest_age_s"], 0.0))
+
+    async def _sample_now_and_then(self) -> None:
+        """At most once per `sample_interval_s`: a busy relay passes many times a second."""
+        now = time.monotonic()
+        if self._sampled_at is None or now - self._sampled_at >= self.sample_interval_s:
+            await self.sample()
 
     async def _send(self, row: asyncpg.Record) -> Any:
         return await self.producer.send(
@@ -198,7 +247,8 @@ class OutboxRelay:
                 self._wake.clear()
                 try:
                     while await self.publish_pending() == self.batch_size:
-                        pass
+                        await self._sample_now_and_then()
+                    await self._sample_now_and_then()
                 except Exception:
                     log.exception("outbox relay failed; retrying")
                     await asyncio.sleep(self.poll_interval_s)

@@ -32,6 +32,7 @@ from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
 from onboarding_kit.dead_letters import DeadLetters
 from onboarding_kit.kafka import TopicNames, ensure_topics, new_producer
 from onboarding_kit.logs import configure_logging
+from onboarding_kit.metrics import HttpMetricsMiddleware, ServiceMetrics
 from onboarding_kit.ops import ops_router
 from onboarding_kit.outbox import OutboxRelay
 from onboarding_kit.problems import install_problems
@@ -68,6 +69,7 @@ class ServiceRuntime:
         self.on_stop = list(on_stop)
         self.emits = list(emits)
         self.topics = TopicNames(settings.kafka_topic_prefix)
+        self.metrics = ServiceMetrics(settings.service_name)
         self._pool: asyncpg.Pool | None = None
         self._producer: AIOKafkaProducer | None = None
         self.broker: KafkaBroker | None = None
@@ -119,6 +121,7 @@ class ServiceRuntime:
             topics=self.topics,
             batch_size=s.outbox_batch_size,
             poll_interval_s=s.outbox_poll_interval_s,
+            metrics=self.metrics,
         )
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         self.scheduler = Scheduler(self.pool, self.jobs)
@@ -134,6 +137,7 @@ class ServiceRuntime:
                 subscriptions=self.subscriptions,
                 max_attempts=s.consumer_max_attempts,
                 batch_size=s.consumer_batch_size,
+                metrics=self.metrics,
             )
             self.consumer.subscribe(self.broker)
         await self.broker.start()
@@ -243,7 +247,9 @@ class ServiceRuntime:
 
         app = FastAPI(title=title, lifespan=lifespan, **kwargs)
         install_problems(app)
+        app.add_middleware(HttpMetricsMiddleware, metrics=self.metrics)
         app.include_router(self.health_routes())
+        app.include_router(self.metrics.router())
         app.include_router(
             ops_router(
                 token=self.settings.ops_api_token,
