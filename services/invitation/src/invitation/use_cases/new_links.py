@@ -11,13 +11,12 @@ from onboarding_contracts.internal.invitations import LinkRefusal, ResendRefusal
 from onboarding_kit.clock import Clock
 from onboarding_kit.uow import UnitOfWork
 
-from invitation.domain.links import hash_token, link_expiry
+from invitation.domain.links import hash_token
 from invitation.domain.resends import NEW_LINK_GAP, new_link_refusal
 from invitation.domain.statuses import refusal
 from invitation.errors import LinkRefused, ResendRefused
 from invitation.store import InvitationTransaction
 from invitation.store.invitations import Invitation
-from invitation.store.lifecycle import NewLink
 from invitation.use_cases import SOURCE
 from invitation.use_cases.sending import Links
 
@@ -32,19 +31,11 @@ async def send_new_link(
         at = clock()
         invitation = await _holder(tx, token)
         _judge(invitation, at)
-        new_token = links.new_token()
-        policy = invitation.policy  # the request brings none: the one the link was sent with
-        resent = await tx.lifecycle.resend_on_request(
-            NewLink(
-                tenant_id=invitation.tenant_id,
-                enrolment_id=invitation.enrolment_id,
-                token_hash=hash_token(new_token),
-                sent_at=at,
-                expires_at=link_expiry(at, policy),
-                policy=policy,
-            ),
-            sent_before=at - NEW_LINK_GAP,
+        # The request brings no policy: the one the link was sent with.
+        new_token, link = links.new_link(
+            invitation.tenant_id, invitation.enrolment_id, invitation.policy, at
         )
+        resent = await tx.lifecycle.resend_on_request(link, sent_before=at - NEW_LINK_GAP)
         if resent is None:
             # Another request (a double click, an admin's resend, a reminder) got there
             # first: judge the invitation as it left it.

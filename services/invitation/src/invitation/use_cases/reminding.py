@@ -8,10 +8,8 @@ from onboarding_contracts import InvitationIssued, Origin, ReminderRequested
 from onboarding_contracts.events import LinkPolicy
 from onboarding_kit.clock import Clock
 
-from invitation.domain.links import hash_token, link_expiry
 from invitation.domain.resends import REMINDER_GAP
 from invitation.store import InvitationTransaction
-from invitation.store.lifecycle import NewLink
 from invitation.use_cases import SOURCE
 from invitation.use_cases.sending import Links
 
@@ -30,18 +28,8 @@ async def send_reminders(
     reminders: list[InvitationIssued] = []
     for request in requests:
         policy = request.data.link_policy or LinkPolicy()
-        token = links.new_token()
-        reminded = await tx.lifecycle.remind(
-            NewLink(
-                tenant_id=request.tenant_id,
-                enrolment_id=request.data.enrolment_id,
-                token_hash=hash_token(token),
-                sent_at=at,
-                expires_at=link_expiry(at, policy),
-                policy=policy,
-            ),
-            reminded_before=at - REMINDER_GAP,
-        )
+        token, link = links.new_link(request.tenant_id, request.data.enrolment_id, policy, at)
+        reminded = await tx.lifecycle.remind(link, reminded_before=at - REMINDER_GAP)
         if reminded is not None:
             origin = Origin.reacting_to(request, SOURCE)
             reminders.append(links.issued(origin, reminded, token, "reminder"))

@@ -6,12 +6,10 @@ from onboarding_contracts.internal.invitations import ResendIn, ResendRefusal
 from onboarding_kit.clock import Clock
 from onboarding_kit.uow import UnitOfWork
 
-from invitation.domain.links import hash_token, link_expiry
 from invitation.domain.resends import resend_refusal
 from invitation.errors import ResendRefused
 from invitation.store import InvitationTransaction
 from invitation.store.invitations import Invitation
-from invitation.store.lifecycle import NewLink
 from invitation.use_cases import SOURCE
 from invitation.use_cases.sending import Links
 
@@ -24,17 +22,8 @@ async def resend_invitation(
     policy = request.link_policy
     async with uow() as tx:
         at = clock()
-        token = links.new_token()
-        resent = await tx.lifecycle.resend(
-            NewLink(
-                tenant_id=request.tenant_id,
-                enrolment_id=request.enrolment_id,
-                token_hash=hash_token(token),
-                sent_at=at,
-                expires_at=link_expiry(at, policy),
-                policy=policy,
-            )
-        )
+        token, link = links.new_link(request.tenant_id, request.enrolment_id, policy, at)
+        resent = await tx.lifecycle.resend(link)
         if resent is None:
             current = await tx.invitations.of_enrolment(request.tenant_id, request.enrolment_id)
             # No invitation (in this tenant): its first link is still on its way, or there

@@ -2,13 +2,20 @@
 reminder): a fresh token, and the InvitationIssued that carries the link, sealed."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from onboarding_contracts import InvitationIssued, Origin
-from onboarding_contracts.events import InvitationIssuedData, SendReason, sealed_link_context
+from onboarding_contracts.events import (
+    InvitationIssuedData,
+    LinkPolicy,
+    SendReason,
+    sealed_link_context,
+)
 from onboarding_kit.sealing import Sealer
 
-from invitation.domain.links import TokenFactory, accept_link
+from invitation.domain.links import TokenFactory, accept_link, hash_token, link_expiry
 from invitation.store.invitations import Invitation
+from invitation.store.lifecycle import NewLink
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,22 @@ class Links:
     registration_url: str
     sealer: Sealer
     new_token: TokenFactory
+
+    def new_link(
+        self, tenant_id: str, enrolment_id: str, policy: LinkPolicy, at: datetime
+    ) -> tuple[str, NewLink]:
+        """A fresh token, and the link that replaces an invitation's current one with it
+        (sent at `at`, lasting as `policy` says): a resend's, a reminder's or a person's
+        own request's."""
+        token = self.new_token()
+        return token, NewLink(
+            tenant_id=tenant_id,
+            enrolment_id=enrolment_id,
+            token_hash=hash_token(token),
+            sent_at=at,
+            expires_at=link_expiry(at, policy),
+            policy=policy,
+        )
 
     def issued(
         self, origin: Origin, invitation: Invitation, token: str, reason: SendReason
