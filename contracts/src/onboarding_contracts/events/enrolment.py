@@ -144,6 +144,21 @@ class InvitationRequested(EnrolmentEvent):
     data: InvitationRequestedData
 
 
+class CredentialsRequestedData(InvitationRequestedData):
+    """The person's details, as for an invitation; `channel` is the one the admin chose for
+    this message."""
+
+
+class CredentialsRequested(EnrolmentEvent):
+    """An admin created the account of an enrolled person who skips the sign-up form (seed
+    003's "Credentials", seed 004's "Send Initial Invitation"): they get their sign-in name,
+    which is their email address, and a single-use link to set their password. It replaces
+    any invitation link they had. Subject: the enrolment id."""
+
+    type: Literal["onboarding.enrolment.credentials_requested"]
+    data: CredentialsRequestedData
+
+
 class EnrolmentCancelledData(Payload):
     enrolment_id: Id
     email: Email

@@ -1,6 +1,6 @@
 """Events the invitation service emits. Subject: the invitation id."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -8,8 +8,11 @@ from onboarding_contracts.envelope import Envelope, Payload
 from onboarding_contracts.events.enrolment import Channel, Code, Email, Id, PersonName, Phone
 
 # Why a link was sent: the first one, a resend (an admin's, or the person's own request),
-# or a reminder. The message's wording follows it.
-SendReason = Literal["invitation", "resend", "reminder"]
+# a reminder, or credentials (an admin made the account: the link sets its password). The
+# message's wording follows it.
+SendReason = Literal["invitation", "resend", "reminder", "credentials"]
+# What a link leads to: the sign-up form, or (credentials) only the password to set.
+LinkPurpose = Literal["sign_up", "set_password"]
 
 
 class InvitationEvent(Envelope):
@@ -30,8 +33,18 @@ class InvitationIssuedData(Payload):
     )
     reason: SendReason = Field(
         default="invitation",
-        description="invitation (the first link), resend, or reminder; a resend or a "
-        "reminder replaces every earlier link",
+        description="invitation (the first link), resend, reminder, or credentials; each "
+        "but the first replaces every earlier link",
+    )
+    purpose: LinkPurpose = Field(
+        default="sign_up",
+        description="sign_up: the link opens the sign-up form; set_password: the account's "
+        "sign-in name is fixed (`username`) and the link only sets its password",
+    )
+    username: Annotated[str, Field(max_length=254)] | None = Field(
+        default=None,
+        description="The sign-in name, when it is known before the person signs up (the "
+        "tenant's usernames are email addresses, or credentials were sent)",
     )
     resend_count: int = Field(default=0, ge=0, description="Resends so far, this one included")
     reminder_count: int = Field(default=0, ge=0, description="Reminders so far, this one included")

@@ -14,6 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from onboarding_contracts.events.enrolment import Id, LinkPolicy
+from onboarding_contracts.events.invitation import LinkPurpose
 
 PREFIX = "/internal/v1/invitations"
 INSPECT_PATH = "/inspect"
@@ -67,6 +68,11 @@ class LinkDetails(BaseModel):
     link_policy: LinkPolicy = Field(
         default_factory=LinkPolicy,
         description="The tenant's rules the link was sent under (activation, username source)",
+    )
+    purpose: LinkPurpose = Field(
+        default="sign_up",
+        description="sign_up: the sign-up form; set_password: credentials were sent, the "
+        "sign-in name is the email address and the person only sets a password",
     )
 
 

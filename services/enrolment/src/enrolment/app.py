@@ -5,6 +5,7 @@ from functools import partial
 from fastapi import FastAPI
 from onboarding_contracts import (
     ActivationApproved,
+    CredentialsRequested,
     EnrolmentActivated,
     EnrolmentCancelled,
     EnrolmentCreated,
@@ -34,6 +35,7 @@ def create_app(
             EnrolmentCreated,
             InvitationRequested,
             ReminderRequested,
+            CredentialsRequested,
             EnrolmentActivated,
             EnrolmentCancelled,
             ActivationApproved,

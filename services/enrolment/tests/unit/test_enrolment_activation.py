@@ -2,12 +2,12 @@
 approval move, who may be activated and why not, and the use cases over a small in-memory
 store (one approval per person waiting, in batches)."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 
 import pytest
-from enrolment.domain.selection import ActivationSelection
+from enrolment.domain.selection import PeopleSelection
 from enrolment.domain.statuses import (
     ActivationRefusal,
     EnrolmentStatus,
@@ -61,15 +61,15 @@ def test_only_a_person_waiting_for_approval_can_be_activated() -> None:
 
 def test_a_bulk_activation_names_a_group_or_enrolments() -> None:
     with pytest.raises(InvalidEnrolment) as caught:
-        ActivationSelection().check_names_someone()
+        PeopleSelection().check_names_someone("activate")
     assert caught.value.field == "course"
     for named in (
-        ActivationSelection(course="ielts"),
-        ActivationSelection(cohort="spring"),
-        ActivationSelection(import_id="imp-1"),
-        ActivationSelection(ids=("e-1",)),
+        PeopleSelection(course="ielts"),
+        PeopleSelection(cohort="spring"),
+        PeopleSelection(import_id="imp-1"),
+        PeopleSelection(ids=("e-1",)),
     ):
-        named.check_names_someone()
+        named.check_names_someone("activate")
 
 
 # --- the use cases, over a small store ---------------------------------------------------
@@ -111,15 +111,20 @@ class Store:
         found = self.enrolments.get(enrolment_id)
         return found if found and found.tenant_id == tenant_id else None
 
-    async def activatable(
-        self, tenant_id: str, selection: ActivationSelection, after_id: str | None, limit: int
+    async def batch(
+        self,
+        tenant_id: str,
+        selection: PeopleSelection,
+        statuses: Collection[S],
+        after_id: str | None,
+        limit: int,
     ) -> list[Enrolment]:
         found = sorted(
             (
                 e
                 for e in self.enrolments.values()
                 if e.tenant_id == tenant_id
-                and e.status is S.PENDING_ACTIVATION
+                and e.status in statuses
                 and (after_id is None or e.id > after_id)
                 and selection.course in (None, e.course)
                 and selection.cohort in (None, e.cohort)
@@ -148,7 +153,7 @@ class Tx:
 
     def __init__(self, store: Store) -> None:
         self.enrolments = store
-        self.activations = store
+        self.bulk = store
         self.publish = store.publish
 
 
@@ -187,7 +192,7 @@ async def test_activating_a_selection_approves_everyone_waiting_a_batch_at_a_tim
     requested = await activate_selection(
         uow_of(store),
         CALLER,
-        ActivationSelection(course="ielts"),
+        PeopleSelection(course="ielts"),
         batch_size=3,
     )
     assert requested == 7
@@ -195,11 +200,11 @@ async def test_activating_a_selection_approves_everyone_waiting_a_batch_at_a_tim
     assert sorted(store.approved()) == [(f"e-{n:03}", f"acc-{n}") for n in range(7)]
 
     store.outbox.clear()
-    some = ActivationSelection(ids=("e-001", "e-009", "e-007"))
+    some = PeopleSelection(ids=("e-001", "e-009", "e-007"))
     assert await activate_selection(uow_of(store), CALLER, some) == 2
     assert sorted(store.approved()) == [("e-001", "acc-1"), ("e-009", "acc-9")]
     with pytest.raises(InvalidEnrolment):
-        await activate_selection(uow_of(store), CALLER, ActivationSelection())
+        await activate_selection(uow_of(store), CALLER, PeopleSelection())
 
 
 async def test_an_approval_is_sent_again_while_the_person_still_waits(store: Store) -> None:

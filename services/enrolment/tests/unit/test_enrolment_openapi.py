@@ -27,6 +27,7 @@ ERRORS = {
     ("post", "/v1/enrolments:remind"): {401, 422},
     ("post", "/v1/enrolments/{enrolment_id}/activate"): {401, 404, 409},
     ("post", "/v1/enrolments:activate"): {401, 422},
+    ("post", "/v1/enrolments:credentials"): {401, 422},
     ("post", "/v1/enrolments:batch"): {401, 413, 415, 422},
     ("get", "/v1/imports/template.csv"): set(),
     ("post", "/v1/imports"): {401, 413, 415, 422},

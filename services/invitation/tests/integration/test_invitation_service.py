@@ -109,6 +109,7 @@ async def test_the_internal_endpoints_judge_and_redeem_a_link(service: Service) 
         "phone": None,
         "correlation_id": event.correlation_id,
         "link_policy": LinkPolicy().model_dump(mode="json"),
+        "purpose": "sign_up",
     }
     # Inspecting changed nothing: the link can still be redeemed, once.
     redeemed = await service.client.post(REDEEM, json=body, headers=AUTH)

@@ -192,6 +192,7 @@ async def test_the_migration_backfills_what_earlier_invitations_had(
         assert await apply_migrations(conn, [("invitation", MIGRATIONS)]) == [
             "invitation/0003_lifecycle.sql",
             "invitation/0004_link_policy_and_course_title.sql",
+            "invitation/0005_credentials.sql",
         ]
         row = await conn.fetchrow("SELECT * FROM invitations")
     finally:
@@ -205,6 +206,7 @@ async def test_the_migration_backfills_what_earlier_invitations_had(
         "auto",
         "chosen",
     )
+    assert row["purpose"] == "sign_up", "every earlier link led to the sign-up form"
 
 
 async def test_concurrent_replacements_each_keep_the_hash_the_previous_one_left(

@@ -103,6 +103,7 @@ async def test_a_usable_link_is_described_and_redeemed(tx, client: httpx.AsyncCl
             "activation": "admin",
             "username_source": "email",
         },
+        "purpose": "sign_up",
     }
     for path in PATHS:
         response = await client.post(path, json={"token": "tok"}, headers=AUTH)

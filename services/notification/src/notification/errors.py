@@ -1,16 +1,34 @@
 """The notification service's exceptions: how a channel says a message did not go out.
 
-No route answers with these (the service has none): they tell the consumer what to do with
-the event, so they are not the kit's HTTP problems."""
+No admin route answers with these: they tell the sender what to do with one message (give
+up on it, or try it again later), so they are not the kit's HTTP problems."""
 
 
 class MessageRejected(Exception):
-    """The channel refused this message for good (an SMTP 5xx, a refused recipient): this
-    message fails alone, and the rest of its batch goes on."""
+    """The channel refused this message for good (an SMTP 5xx, a refused recipient, a
+    provider's 4xx about the message): it fails alone, with this reason."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
-class DeliveryUnavailable(ConnectionError):
-    """The channel cannot take messages now (unreachable, or an SMTP 4xx): try again later.
+class DeliveryDeferred(ConnectionError):
+    """This message cannot go now (an SMTP 4xx, a provider's 429 or 5xx, a timeout): try it
+    again later, after `retry_after` seconds when the channel said so. `slow_down` is set
+    when the other end asked the sender to slow down (SMTP 421, HTTP 429).
 
-    A ConnectionError, so the consumer treats it as an outage: the batch is retried and
-    nothing is dead-lettered."""
+    A ConnectionError: should one ever reach a consumer, it is an outage to wait out, and
+    nothing is dead-lettered for it."""
+
+    def __init__(
+        self, reason: str, *, retry_after: float | None = None, slow_down: bool = False
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.slow_down = slow_down
+
+
+class DeliveryUnavailable(DeliveryDeferred):
+    """The channel cannot take any message now (the server is unreachable): try later."""

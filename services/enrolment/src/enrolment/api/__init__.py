@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from enrolment.api import (
     activations,
     courses,
+    credentials,
     enrolments,
     funnel,
     imports,
@@ -19,4 +20,5 @@ router.include_router(enrolments.router)
 router.include_router(imports.router)
 router.include_router(invitations.router)
 router.include_router(activations.router)
+router.include_router(credentials.router)
 router.include_router(funnel.router)

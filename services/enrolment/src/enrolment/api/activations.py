@@ -6,7 +6,6 @@ from onboarding_kit.problems import problems
 
 from enrolment.api.deps import CurrentCaller, Deps, EntityId
 from enrolment.api.schemas import ActivatedOut, ActivateIn, EnrolmentOut
-from enrolment.domain.selection import ActivationSelection
 from enrolment.use_cases import activating
 
 router = APIRouter()
@@ -28,11 +27,5 @@ async def activate(enrolment_id: EntityId, deps: Deps, caller: CurrentCaller) ->
 async def activate_all(body: ActivateIn, deps: Deps, caller: CurrentCaller) -> ActivatedOut:
     """Activate everyone selected (a course, a cohort, an import, enrolment ids) who
     registered and waits for approval; the others are passed by."""
-    selection = ActivationSelection(
-        course=body.course,
-        cohort=body.cohort,
-        import_id=body.import_id,
-        ids=tuple(body.ids) if body.ids is not None else None,
-    )
-    requested = await activating.activate_selection(deps.uow, caller, selection)
+    requested = await activating.activate_selection(deps.uow, caller, body.selection())
     return ActivatedOut(requested=requested)

@@ -15,6 +15,7 @@ from pydantic.config import JsonDict
 from enrolment.domain.invitations import InvitationStatus
 from enrolment.domain.people import PLAIN_EMAIL_PATTERN, Person, validate_person
 from enrolment.domain.policy import InvitePolicy
+from enrolment.domain.selection import PeopleSelection
 from enrolment.domain.text import (
     CODE_PATTERN,
     MAX_CODE_LENGTH,
@@ -210,9 +211,9 @@ class InvitedOut(BaseModel):
     )
 
 
-class ActivateIn(SelectionIn):
-    """Whom to activate: a course, a cohort, an import, or enrolments by id; what is named
-    together narrows the selection. Only people waiting for approval are activated."""
+class PeopleIn(SelectionIn):
+    """Whom a bulk action is about: a course, a cohort, an import, or enrolments by id;
+    what is named together narrows the selection."""
 
     model_config = ConfigDict(
         json_schema_extra=_names_one_of(
@@ -223,6 +224,36 @@ class ActivateIn(SelectionIn):
     ids: list[EnrolmentId] | None = Field(
         default=None, min_length=1, max_length=MAX_ACTIVATE_IDS, description="Enrolment ids"
     )
+
+    def selection(self) -> PeopleSelection:
+        return PeopleSelection(
+            course=self.course,
+            cohort=self.cohort,
+            import_id=self.import_id,
+            ids=tuple(self.ids) if self.ids is not None else None,
+        )
+
+
+class ActivateIn(PeopleIn):
+    """Whom to activate: a course, a cohort, an import, or enrolments by id; what is named
+    together narrows the selection. Only people waiting for approval are activated."""
+
+
+class CredentialsIn(PeopleIn):
+    """Whom to send credentials: a course, a cohort, an import, or enrolments by id; what
+    is named together narrows the selection. Only people who have not registered get them."""
+
+    channel: ChannelIn | None = Field(
+        default=None, description="email or sms; absent: each person's own channel"
+    )
+
+
+class CredentialsOut(BaseModel):
+    requested: int = Field(description="Credentials asked for")
+    activated: int = Field(
+        description="People who have an account in the tenant by now: active at once instead"
+    )
+    unreachable: int = Field(description="People selected for SMS who have no phone number")
 
 
 class ActivatedOut(BaseModel):

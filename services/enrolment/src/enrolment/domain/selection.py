@@ -1,5 +1,5 @@
-"""Which enrolments a list, an export, a funnel, a bulk invite, a reminder or a bulk
-activation is about; which invitations a list is about."""
+"""Which enrolments a list, an export, a funnel, a bulk invite, a reminder, a bulk
+activation or credentials are about; which invitations a list is about."""
 
 from dataclasses import dataclass
 
@@ -23,19 +23,20 @@ class Selection:
 
 
 @dataclass(frozen=True)
-class ActivationSelection:
-    """Whom a bulk activation is about: each group named narrows it; `ids` are enrolments'."""
+class PeopleSelection:
+    """Whom a bulk action (an activation, credentials) is about: each group named narrows
+    it; `ids` are enrolments'."""
 
     course: str | None = None
     cohort: str | None = None
     import_id: str | None = None
     ids: tuple[str, ...] | None = None
 
-    def check_names_someone(self) -> None:
-        """A bulk activation names a group or enrolments: never everyone waiting."""
+    def check_names_someone(self, action: str) -> None:
+        """A bulk action names a group or enrolments: never the whole tenant."""
         if not (self.course or self.cohort or self.import_id or self.ids):
             raise InvalidEnrolment(
-                "course", "name a course, a cohort, an import or enrolment ids to activate"
+                "course", f"name a course, a cohort, an import or enrolment ids to {action}"
             )
 
 

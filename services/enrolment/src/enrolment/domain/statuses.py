@@ -20,6 +20,10 @@ class EnrolmentStatus(StrEnum):
 
 # The only status an admin can invite from (`check_invitable`); bulk invites select it.
 INVITABLE = EnrolmentStatus.ENROLLED
+# Who can be sent credentials: anyone who has not registered and is not withdrawn.
+CREDENTIALS_FROM = frozenset(
+    {EnrolmentStatus.ENROLLED, EnrolmentStatus.INVITED, EnrolmentStatus.EXPIRED}
+)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import asyncpg
 from onboarding_kit.uow import Transaction
 
 from enrolment.store.accounts import AccountRows
-from enrolment.store.activations import ActivationRows
+from enrolment.store.bulk import BulkRows
 from enrolment.store.courses import CourseRows
 from enrolment.store.enrolments import EnrolmentRows
 from enrolment.store.funnel import FunnelRows
@@ -29,7 +29,7 @@ class EnrolmentTransaction(Transaction):
         self.accounts = AccountRows(conn)
         self.invitations = InvitationRows(conn)
         self.reminders = ReminderRows(conn)
-        self.activations = ActivationRows(conn)
+        self.bulk = BulkRows(conn)
 
     async def limit_statement_time(self, milliseconds: int) -> None:
         """Cancel any later statement of this transaction that runs longer (a local

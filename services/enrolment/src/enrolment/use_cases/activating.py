@@ -10,8 +10,8 @@ from onboarding_contracts import ActivationApproved, Origin
 from onboarding_contracts.events import ActivationApprovedData
 from onboarding_kit.uow import UnitOfWork
 
-from enrolment.domain.selection import ActivationSelection
-from enrolment.domain.statuses import check_activatable
+from enrolment.domain.selection import PeopleSelection
+from enrolment.domain.statuses import ACTIVATABLE, check_activatable
 from enrolment.store import EnrolmentTransaction
 from enrolment.store.enrolments import Enrolment
 from enrolment.use_cases.caller import Caller
@@ -53,18 +53,20 @@ async def activate_enrolment(
 async def activate_selection(
     uow: UnitOfWork[EnrolmentTransaction],
     caller: Caller,
-    selection: ActivationSelection,
+    selection: PeopleSelection,
     *,
     batch_size: int = ACTIVATE_BATCH_SIZE,
 ) -> int:
     """Approve everyone selected who waits for it, a batch per transaction (in id order, so
     each batch starts after the last one); how many approvals were asked for."""
-    selection.check_names_someone()
+    selection.check_names_someone("activate")
     requested = 0
     after: str | None = None
     while True:
         async with uow() as tx:
-            batch = await tx.activations.activatable(caller.tenant_id, selection, after, batch_size)
+            batch = await tx.bulk.batch(
+                caller.tenant_id, selection, [ACTIVATABLE], after, batch_size
+            )
             await _approve(tx, caller.origin, batch)
         requested += len(batch)
         if len(batch) < batch_size:

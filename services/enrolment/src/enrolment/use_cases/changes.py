@@ -56,44 +56,50 @@ class Invited:
     activated: list[Enrolment]
 
 
-async def _invite(
+async def activate_known_accounts(
     tx: EnrolmentTransaction, origin: Origin, enrolments: Sequence[Enrolment], at: datetime
-) -> Invited:
-    """Ask for the invitation of each of these enrolments, with the tenant's link rules.
-    Someone who created an account in the tenant since they were enrolled (in another
-    course) is not invited: they are active at once, as they would be if enrolled today."""
-    if not enrolments:
-        return Invited([], [])
-    settings = await tx.tenants.settings(origin.tenant_id)
+) -> tuple[list[Enrolment], list[Enrolment]]:
+    """Someone who created an account in the tenant since they were enrolled (in another
+    course) needs no link: they are active at once, as they would be if enrolled today.
+    The enrolments activated, and the others (still to be sent a link)."""
     accounts = await tx.accounts.of_emails(origin.tenant_id, [e.email for e in enrolments])
     activated = await tx.enrolments.activate_known(
         [(e.id, accounts[e.email]) for e in enrolments if e.email in accounts], at
     )
-    requested = [e for e in enrolments if e.email not in accounts]
+    await tx.publish(
+        [
+            EnrolmentActivated.new(origin, EnrolmentActivatedData.from_fields(e, enrolment_id=e.id))
+            for e in activated
+        ]
+    )
+    return activated, [e for e in enrolments if e.email not in accounts]
+
+
+async def _invite(
+    tx: EnrolmentTransaction, origin: Origin, enrolments: Sequence[Enrolment], at: datetime
+) -> Invited:
+    """Ask for the invitation of each of these enrolments, with the tenant's link rules,
+    but for those with an account by now (`activate_known_accounts`)."""
+    if not enrolments:
+        return Invited([], [])
+    settings = await tx.tenants.settings(origin.tenant_id)
+    activated, requested = await activate_known_accounts(tx, origin, enrolments, at)
     await tx.enrolments.mark_invitation_requested([e.id for e in requested], at)
     link_policy = settings.link_policy
     # A cohort or an import may span courses: each course's title, in one query.
     titles = await tx.courses.titles_of(origin.tenant_id, {e.course for e in requested})
     await tx.publish(
         [
-            *(
-                InvitationRequested.new(
-                    origin,
-                    InvitationRequestedData.from_fields(
-                        e,
-                        enrolment_id=e.id,
-                        course_title=titles.get(e.course),
-                        link_policy=link_policy,
-                    ),
-                )
-                for e in requested
-            ),
-            *(
-                EnrolmentActivated.new(
-                    origin, EnrolmentActivatedData.from_fields(e, enrolment_id=e.id)
-                )
-                for e in activated
-            ),
+            InvitationRequested.new(
+                origin,
+                InvitationRequestedData.from_fields(
+                    e,
+                    enrolment_id=e.id,
+                    course_title=titles.get(e.course),
+                    link_policy=link_policy,
+                ),
+            )
+            for e in requested
         ]
     )
     return Invited(requested, activated)

@@ -5,7 +5,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 import asyncpg
-from onboarding_contracts.events import Activation, Channel, LinkPolicy, UsernameSource
+from onboarding_contracts.events import (
+    Activation,
+    Channel,
+    LinkPolicy,
+    LinkPurpose,
+    UsernameSource,
+)
 
 from invitation.domain.statuses import InvitationStatus
 
@@ -37,10 +43,17 @@ class Invitation:
     course_title: str | None = None
     activation: Activation = "auto"
     username_source: UsernameSource = "chosen"
+    # Migration 0005: what the link leads to (set_password once credentials were sent).
+    purpose: LinkPurpose = "sign_up"
 
     @property
     def invitation_id(self) -> str:
         return self.id
+
+    @property
+    def username(self) -> str | None:
+        """The sign-in name, when it is fixed before the person signs up."""
+        return self.email if self.username_source == "email" else None
 
     @property
     def policy(self) -> LinkPolicy:
@@ -106,6 +119,7 @@ _INSERTED = {
     "course_title": "text",
     "activation": "text",
     "username_source": "text",
+    "purpose": "text",
     "token_hash": "bytea",
 }
 _INSERTED_NAMES = ", ".join(_INSERTED)

@@ -79,6 +79,9 @@ _RESEND_ON_REQUEST = _replacing(
     _RESENDS,
     "i.self_service_resend AND i.resend_count < i.max_resends AND i.last_sent_at <= $11",
 )
+# Credentials: a link that only sets a password replaces any earlier one, pending or
+# expired, whatever the counters say (the admin made the account; no limit applies).
+_GIVE_CREDENTIALS = _replacing("purpose = 'set_password'", "$11::boolean")
 _REMIND = _replacing(
     "reminder_count = i.reminder_count + 1, last_reminded_at = $4",
     "(i.last_reminded_at IS NULL OR i.last_reminded_at <= $11)",
@@ -103,6 +106,11 @@ class LifecycleRows:
     async def remind(self, link: NewLink, *, reminded_before: datetime) -> Invitation | None:
         """A reminder: allowed unless one was sent after `reminded_before`."""
         return await self._replace(_REMIND, link, reminded_before)
+
+    async def give_credentials(self, link: NewLink) -> Invitation | None:
+        """Credentials for an invitation that exists: its link now only sets a password.
+        None when it is missing, accepted or revoked."""
+        return await self._replace(_GIVE_CREDENTIALS, link, True)
 
     async def _replace(self, sql: str, link: NewLink, guarded: object) -> Invitation | None:
         row = await self.conn.fetchrow(

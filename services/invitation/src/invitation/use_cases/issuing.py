@@ -2,9 +2,10 @@
 as long as the tenant's link policy says."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from onboarding_contracts import EnrolmentCreated, InvitationRequested, Origin
-from onboarding_contracts.events import LinkPolicy
+from onboarding_contracts import CredentialsRequested, EnrolmentCreated, InvitationRequested, Origin
+from onboarding_contracts.events import LinkPolicy, LinkPurpose
 from onboarding_kit.clock import Clock
 from onboarding_kit.ids import IdFactory
 
@@ -16,6 +17,43 @@ from invitation.use_cases import SOURCE
 from invitation.use_cases.sending import Links
 
 InvitationCause = EnrolmentCreated | InvitationRequested
+
+
+def first_invitation(
+    cause: InvitationCause | CredentialsRequested,
+    *,
+    id: str,
+    at: datetime,
+    policy: LinkPolicy,
+    purpose: LinkPurpose,
+) -> Invitation:
+    """The invitation of the enrolment `cause` names, with its first link sent `at`."""
+    person = cause.data
+    return Invitation(
+        id=id,
+        tenant_id=cause.tenant_id,
+        enrolment_id=person.enrolment_id,
+        email=str(person.email),
+        name=person.name,
+        course=person.course,
+        channel=person.channel,
+        phone=person.phone,
+        status=InvitationStatus.PENDING,
+        send_count=1,
+        resend_count=0,
+        reminder_count=0,
+        last_sent_at=at,
+        last_reminded_at=None,
+        expires_at=link_expiry(at, policy),
+        ttl_hours=policy.ttl_hours,
+        max_resends=policy.max_resends,
+        self_service_resend=policy.self_service_resend,
+        correlation_id=cause.correlation_id,
+        course_title=person.course_title,
+        activation=policy.activation,
+        username_source=policy.username_source,
+        purpose=purpose,
+    )
 
 
 def wants_invitation(cause: InvitationCause) -> bool:
@@ -36,32 +74,10 @@ async def issue_invitations(
     issued_at = clock()
     issuing = []
     for cause in filter(wants_invitation, causes):
-        person = cause.data
         # An event from before tenants had link policies brings none: the defaults.
-        policy = person.link_policy or LinkPolicy()
-        invitation = Invitation(
-            id=new_id(),
-            tenant_id=cause.tenant_id,
-            enrolment_id=person.enrolment_id,
-            email=str(person.email),
-            name=person.name,
-            course=person.course,
-            channel=person.channel,
-            phone=person.phone,
-            status=InvitationStatus.PENDING,
-            send_count=1,
-            resend_count=0,
-            reminder_count=0,
-            last_sent_at=issued_at,
-            last_reminded_at=None,
-            expires_at=link_expiry(issued_at, policy),
-            ttl_hours=policy.ttl_hours,
-            max_resends=policy.max_resends,
-            self_service_resend=policy.self_service_resend,
-            correlation_id=cause.correlation_id,
-            course_title=person.course_title,
-            activation=policy.activation,
-            username_source=policy.username_source,
+        policy = cause.data.link_policy or LinkPolicy()
+        invitation = first_invitation(
+            cause, id=new_id(), at=issued_at, policy=policy, purpose="sign_up"
         )
         token = links.new_token()
         issuing.append((cause, NewInvitation(invitation, hash_token(token)), token))

@@ -63,6 +63,8 @@ class Links:
                 reason=reason,
                 resend_count=invitation.resend_count,
                 reminder_count=invitation.reminder_count,
+                purpose=invitation.purpose,
+                username=invitation.username,
                 sealed_link=self.sealer.seal(
                     accept_link(self.registration_url, token),
                     context=sealed_link_context(

@@ -20,6 +20,10 @@ class InvitationMessage:
     # A resend says it replaces the earlier link; a reminder that the person has not
     # registered yet. Both carry a fresh link: every earlier one is dead.
     reason: SendReason = "invitation"
+    # The sign-in name when it is fixed already (credentials, or email usernames), and
+    # whether the link only sets a password (credentials were sent).
+    username: str | None = None
+    set_password: bool = False
 
 
 def invitation_content(message: InvitationMessage) -> EmailContent:
@@ -29,6 +33,8 @@ def invitation_content(message: InvitationMessage) -> EmailContent:
         "link": message.link,
         "expires_at": message.expires_at.strftime("%d %B %Y at %H:%M UTC"),
         "reason": message.reason,
+        "username": message.username,
+        "set_password": message.set_password,
     }
     return render_content("invitation", context)
 

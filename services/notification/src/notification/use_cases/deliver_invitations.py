@@ -110,6 +110,8 @@ def _invitation_email(
             link=sealer.unseal(data.sealed_link, context=link_context_of(event)),
             expires_at=data.expires_at,
             reason=data.reason,
+            username=data.username,
+            set_password=data.purpose == "set_password",
         ),
         sender=sender,
     )

@@ -26,6 +26,7 @@ from registration.api.pages import PageRoute, csrf_token, page
 from registration.domain.passwords import PASSWORD_RULES
 from registration.domain.phones import as_typed
 from registration.domain.sign_up import SignUpForm
+from registration.domain.text import first_and_last
 from registration.errors import NewLinkRefused, UsernameTaken
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -52,6 +53,7 @@ def _form(
         name=link.name,
         course=link.course_title or link.course,
         username_is_email=link.link_policy.username_source == "email",
+        set_password=link.purpose == "set_password",
         password_rules=PASSWORD_RULES,
         values=values,
         errors=errors or {},
@@ -64,7 +66,11 @@ async def join_page(
 ) -> HTMLResponse:
     link = await inspect(token)
     # The phone number on file, if any, for the person to confirm, correct or clear.
-    return _form(request, token, link, values={"phone": as_typed(link.phone)})
+    values = {"phone": as_typed(link.phone)}
+    if link.purpose == "set_password":
+        # An admin made the account from the enrolment: its name, for the person to check.
+        values["first_name"], values["last_name"] = first_and_last(link.name)
+    return _form(request, token, link, values=values)
 
 
 @router.post("/join", response_class=HTMLResponse, dependencies=[Submission, JoinFormPosted])

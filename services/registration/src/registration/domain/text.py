@@ -10,3 +10,10 @@ _CONTROLS_AS_SPACES = {c: " " for c in (*range(0x20), *range(0x7F, 0xA0))}
 
 def clean_name(name: str) -> str:
     return " ".join(name.translate(_CONTROLS_AS_SPACES).split())
+
+
+def first_and_last(name: str) -> tuple[str, str]:
+    """A full name as the enrolment holds it, split for a form to start from: the last word
+    is the last name, the rest the first name (the person corrects either)."""
+    *first, last = clean_name(name).split(" ") or [""]
+    return (" ".join(first), last) if first else (last, "")
