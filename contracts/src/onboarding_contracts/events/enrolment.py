@@ -17,6 +17,9 @@ ExternalId = Annotated[str, Field(max_length=100)]
 Phone = Annotated[str, Field(max_length=32)]
 Code = Annotated[str, Field(max_length=200)]  # a course or cohort
 Id = Annotated[str, Field(max_length=100)]
+# A BCP 47 language tag as people's messages are written in ("en", "fr", "pt-BR"); a
+# language without templates is written in English.
+Locale = Annotated[str, Field(max_length=35, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 
 
 # A link's lifetime, as a tenant may set it (seed 002: 24 hours by default).
@@ -90,6 +93,9 @@ class EnrolmentCreatedData(Payload):
         default=None, description="Set when the row came from a CSV import"
     )
     invite: bool = Field(default=True, description="False when the tenant invites later by hand")
+    locale: Locale | None = Field(
+        default=None, description="The language of the person's messages; absent: English"
+    )
     link_policy: LinkPolicy | None = Field(
         default=None, description="The tenant's link rules; absent: the defaults"
     )
@@ -131,6 +137,9 @@ class InvitationRequestedData(Payload):
     cohort: Code | None = None
     channel: Channel = "email"
     phone: Phone | None = None
+    locale: Locale | None = Field(
+        default=None, description="The language of the person's messages; absent: English"
+    )
     link_policy: LinkPolicy | None = Field(
         default=None, description="The tenant's link rules; absent: the defaults"
     )
@@ -190,6 +199,31 @@ class ReminderRequested(EnrolmentEvent):
 
     type: Literal["onboarding.enrolment.reminder_requested"]
     data: ReminderRequestedData
+
+
+class TenantEvent(Envelope):
+    subject_field: ClassVar[str] = "tenant_id"
+
+
+class MessagingSettingsChangedData(Payload):
+    tenant_id: Id
+    sender_name: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None, description="The From name of the tenant's emails; absent: the platform's"
+    )
+    message_intro: Annotated[str, Field(max_length=500)] | None = Field(
+        default=None, description="A short text the tenant's messages open with"
+    )
+    messages_per_second: float | None = Field(
+        default=None, gt=0, le=1000, description="The tenant's send rate; absent: the default"
+    )
+
+
+class MessagingSettingsChanged(TenantEvent):
+    """A tenant changed how its messages are sent (sender name, intro, rate): every later
+    message follows them. Carries all three, as they now are. Subject: the tenant id."""
+
+    type: Literal["onboarding.enrolment.messaging_settings_changed"]
+    data: MessagingSettingsChangedData
 
 
 class ActivationApprovedData(Payload):

@@ -5,7 +5,15 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AwareDatetime, Field
 
 from onboarding_contracts.envelope import Envelope, Payload
-from onboarding_contracts.events.enrolment import Channel, Code, Email, Id, PersonName, Phone
+from onboarding_contracts.events.enrolment import (
+    Channel,
+    Code,
+    Email,
+    Id,
+    Locale,
+    PersonName,
+    Phone,
+)
 
 # Why a link was sent: the first one, a resend (an admin's, or the person's own request),
 # a reminder, or credentials (an admin made the account: the link sets its password). The
@@ -48,6 +56,12 @@ class InvitationIssuedData(Payload):
     )
     resend_count: int = Field(default=0, ge=0, description="Resends so far, this one included")
     reminder_count: int = Field(default=0, ge=0, description="Reminders so far, this one included")
+    locale: Locale | None = Field(
+        default=None, description="The language of the person's messages; absent: English"
+    )
+    course_title: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="The course's title, as people are shown it"
+    )
     sealed_link: str = Field(
         description="The accept link, sealed with AES-256-GCM under a key only the invitation "
         "and notification services hold, bound to the tenant, the invitation, the send count "

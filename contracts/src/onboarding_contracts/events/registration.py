@@ -41,6 +41,9 @@ class AccountActivatedData(Payload):
     email: EmailStr
     username: str | None = Field(default=None, description="The sign-in name")
     first_name: str | None = None
+    invitation_id: str | None = Field(
+        default=None, description="The invitation the account was made through"
+    )
 
 
 class AccountActivated(AccountEvent):
