@@ -34,6 +34,7 @@ from onboarding_cli.api_models import (
     PROBLEM_MEDIA_TYPE,
     ROUTES,
     ActivateIn,
+    CredentialsIn,
     Problem,
     RemindIn,
     Route,
@@ -135,6 +136,7 @@ class FakeState(Recorded):
     invitations: list[dict[str, Any]] = field(default_factory=list)
     reminded: list[dict[str, Any]] = field(default_factory=list)  # each :remind body
     activations: list[dict[str, Any]] = field(default_factory=list)  # each :activate body
+    credentials: list[dict[str, Any]] = field(default_factory=list)  # each :credentials body
 
     def all_settings(self) -> dict[str, Any]:
         return {"invite_policy": self.invite_policy, **self.settings}
@@ -517,6 +519,30 @@ def make_api(state: FakeState) -> FastAPI:
             and body.import_id in (None, e["import_id"])
         ]
         return {"requested": len(waiting)}
+
+    @api.post("/v1/enrolments:credentials", status_code=202)
+    async def send_credentials(body: CredentialsIn, _: Tenant) -> dict[str, int]:
+        """As the API counts them: of the people selected who have not registered, those
+        with an account (here: an `account_id`) are active at once; by SMS, those without
+        a phone number are passed by; the rest are sent credentials."""
+        state.credentials.append(body.model_dump(exclude_none=True))
+        selected = [
+            e
+            for e in state.enrolments
+            if e["status"] in ("enrolled", "invited", "expired")
+            and body.course in (None, e["course"])
+            and body.cohort in (None, e["cohort"])
+            and body.import_id in (None, e["import_id"])
+            and (body.ids is None or e["id"] in body.ids)
+        ]
+        known = [e for e in selected if e["account_id"] is not None]
+        rest = [e for e in selected if e["account_id"] is None]
+        reachable = [e for e in rest if (body.channel or e["channel"]) == "email" or e["phone"]]
+        return {
+            "requested": len(reachable),
+            "activated": len(known),
+            "unreachable": len(rest) - len(reachable),
+        }
 
     api.add_middleware(Recorder, state=state)
     return api

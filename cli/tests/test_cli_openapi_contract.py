@@ -561,6 +561,8 @@ def test_the_fake_api_answers_what_the_document_says(
         ("activate", "e1"),  # enrolled: 409
         ("activate", "nobody"),
         ("activate", "--course", "ielts", "--cohort", "2025"),
+        ("credentials", "e0", "e1", "--channel", "sms"),
+        ("credentials", "--course", "ielts", "--cohort", "2025"),
     ]
     for args in runs:
         api.run(*args)
@@ -759,6 +761,14 @@ def test_the_checks_catch_the_drift_they_are_for(document: dict[str, Any]) -> No
     problems = "\n".join(request_problems(document, loose))
     assert "?course=: the API takes minLength 1" in problems
     assert "?invite=: onboard may give ['any string'], the API takes only" in problems
+
+    class AnyChannel(api_models.CredentialsIn):  # a channel the API has never heard of
+        channel: str | None = None  # type: ignore[assignment]
+
+    loose = Route("POST", "/v1/enrolments:credentials", body=AnyChannel, body_media_type=JSON)
+    assert "body.channel: onboard may give ['any string'], the API takes only" in "\n".join(
+        request_problems(document, loose)
+    )
     assert "the API documents no path /v1/import " in _raised(document, Route("GET", "/v1/import"))
     assert "the API documents only ['post'] at /v1/imports" in _raised(
         document, Route("GET", "/v1/imports")

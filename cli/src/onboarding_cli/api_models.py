@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 InvitePolicy = Literal["auto", "manual"]
 Activation = Literal["auto", "admin"]  # admin: registered accounts wait for an admin
 UsernameSource = Literal["chosen", "email"]  # email: the username is the person's email
+Channel = Literal["email", "sms"]  # how a person is sent their link
 InvitationStatus = Literal["pending", "accepted", "expired", "revoked"]
 
 
@@ -126,6 +127,12 @@ class SettingsBody(_Answer):
 
 class ActivatedOut(_Answer):
     requested: int  # activations asked for: the people selected waiting for approval
+
+
+class CredentialsOut(_Answer):
+    requested: int  # credentials asked for
+    activated: int  # people with an account in the tenant by now: active at once instead
+    unreachable: int  # people selected for SMS who have no phone number
 
 
 class FieldProblem(_Answer):
@@ -254,31 +261,59 @@ class RemindIn(BaseModel):
     import_id: OptionalCode = None
 
 
-# JSON Schema's way of saying: at least one of these is given.
-_NAMES_ONE_GROUP: dict[str, Any] = {
-    "anyOf": [
-        {"required": [name], "properties": {name: {"type": "string"}}}
-        for name in ("course", "cohort", "import_id")
-    ]
-}
+def _names_one_of(fields: dict[str, str]) -> dict[str, Any]:
+    """JSON Schema's way of saying: at least one of these fields (of these types) is given."""
+    return {
+        "anyOf": [
+            {"required": [name], "properties": {name: {"type": kind}}}
+            for name, kind in fields.items()
+        ]
+    }
 
 
-class ActivateIn(BaseModel):
-    """Whom to activate: a course, a cohort, an import (together they narrow it); at least
-    one, as the API's document says (and the validator below checks)."""
+MAX_PEOPLE_IDS = 1000  # enrolments one bulk request may name (a bigger selection: a group)
+EnrolmentIds = Annotated[
+    list[Annotated[EntityId, Field(min_length=1)]],
+    Field(min_length=1, max_length=MAX_PEOPLE_IDS),
+]
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_NAMES_ONE_GROUP)
+
+class _PeopleIn(BaseModel):
+    """Whom a bulk action is about: a course, a cohort, an import, enrolments by id
+    (together they narrow it); at least one, as the API's document says (and the validator
+    below checks)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra=_names_one_of(
+            {"course": "string", "cohort": "string", "import_id": "string", "ids": "array"}
+        ),
+    )
 
     course: OptionalCode = None
     cohort: OptionalCode = None
     import_id: OptionalCode = None
+    ids: EnrolmentIds | None = None
 
     @model_validator(mode="after")
-    def _names_a_group(self) -> Self:
-        # The API refuses to activate "everyone": said before anything is sent.
-        if self.course is None and self.cohort is None and self.import_id is None:
-            raise ValueError("name a course, a cohort or an import")
+    def _names_someone(self) -> Self:
+        # The API refuses a bulk action on "everyone": said before anything is sent.
+        named = (self.course, self.cohort, self.import_id, self.ids)
+        if all(value is None for value in named):
+            raise ValueError("name enrolment ids, a course, a cohort or an import")
         return self
+
+
+class ActivateIn(_PeopleIn):
+    """Whom to activate: only the people selected who wait for approval are."""
+
+
+class CredentialsIn(_PeopleIn):
+    """Whom to send their sign-in name and a link to set a password, and by which channel
+    (None: each person's own); only the people selected who have not registered get them."""
+
+    channel: Channel | None = None
 
 
 class EnrolmentPath(BaseModel):
@@ -345,8 +380,11 @@ ACTIVATE_ONE = Route(
 ACTIVATE = Route(
     "POST", "/v1/enrolments:activate", ActivatedOut, body=ActivateIn, body_media_type=JSON
 )
+CREDENTIALS = Route(
+    "POST", "/v1/enrolments:credentials", CredentialsOut, body=CredentialsIn, body_media_type=JSON
+)
 
 ROUTES: tuple[Route, ...] = (IMPORT, GET_IMPORT, IMPORT_ERRORS_CSV, FUNNEL, ENROLMENTS)
 ROUTES += (ENROLMENTS_CSV, GET_SETTINGS, PUT_SETTINGS, INVITATIONS, RESEND, REMIND_ONE)
-ROUTES += (REMIND, ACTIVATE_ONE, ACTIVATE)
+ROUTES += (REMIND, ACTIVATE_ONE, ACTIVATE, CREDENTIALS)
 PROBLEM_MEDIA_TYPE = "application/problem+json"

@@ -18,6 +18,7 @@ from onboarding_cli import __version__
 from onboarding_cli.api_models import (
     ACTIVATE,
     ACTIVATE_ONE,
+    CREDENTIALS,
     ENROLMENTS,
     ENROLMENTS_CSV,
     FUNNEL,
@@ -32,6 +33,8 @@ from onboarding_cli.api_models import (
     RESEND,
     ActivatedOut,
     ActivateIn,
+    CredentialsIn,
+    CredentialsOut,
     EnrolmentOut,
     EnrolmentPage,
     FunnelOut,
@@ -253,6 +256,10 @@ class EnrolmentClient(ServiceClient):
     def activate(self, whom: ActivateIn) -> ActivatedOut:
         request = self._request(ACTIVATE, json=whom.model_dump(mode="json", exclude_none=True))
         return parse_answer(ACTIVATE, ActivatedOut, self._send(request))
+
+    def send_credentials(self, whom: CredentialsIn) -> CredentialsOut:
+        request = self._request(CREDENTIALS, json=whom.model_dump(mode="json", exclude_none=True))
+        return parse_answer(CREDENTIALS, CredentialsOut, self._send(request))
 
     def enrolments_csv(
         self, selection: SelectionQuery, limit: int | None = None

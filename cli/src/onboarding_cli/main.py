@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from onboarding_cli import __version__, activation, dlq, lifecycle, render
+from onboarding_cli import __version__, activation, credentials, dlq, lifecycle, render
 from onboarding_cli.api_models import FunnelQuery, ImportOut, SelectionQuery
 from onboarding_cli.client import EnrolmentClient
 from onboarding_cli.config import API_KEY_VAR, ConfigError, load_config
@@ -308,3 +308,5 @@ for command in (lifecycle.invitations, lifecycle.resend, lifecycle.remind, lifec
     app.command()(command)
 # An admin's approval of registered accounts (tenants with `activation: admin`).
 app.command()(activation.activate)
+# Accounts made for people who skip the sign-up form, and their sign-in details sent.
+app.command()(credentials.credentials)

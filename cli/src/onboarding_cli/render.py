@@ -14,6 +14,7 @@ from rich.text import Text
 
 from onboarding_cli.api_models import (
     ActivatedOut,
+    CredentialsOut,
     EnrolmentOut,
     FunnelOut,
     ImportOut,
@@ -200,6 +201,24 @@ def settings_grid(settings: SettingsBody) -> Table:
 def activated_line(activated: ActivatedOut) -> str:
     plural = "s" if activated.requested != 1 else ""
     return f"{activated.requested:,} activation{plural} asked for (people waiting for approval)"
+
+
+def credentials_line(sent: CredentialsOut) -> str:
+    """How many were sent credentials, then (when there are any) those active at once and
+    those SMS cannot reach."""
+
+    def people(count: int) -> str:
+        return f"{count:,} {'person' if count == 1 else 'people'}"
+
+    parts = [
+        f"{people(sent.requested)} sent credentials "
+        "(their sign-in name and a link to set a password)"
+    ]
+    if sent.activated:
+        parts.append(f"{sent.activated:,} active at once (an account already)")
+    if sent.unreachable:
+        parts.append(f"{sent.unreachable:,} unreachable by SMS (no phone number)")
+    return "; ".join(parts)
 
 
 INVITATION_COLUMNS = ("email", "name", "course", "cohort", "status")
