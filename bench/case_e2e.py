@@ -24,7 +24,11 @@ PLAN_AFTER_S = 10  # when to look at the relays' claim plans
 
 
 async def sent_emails(conn: asyncpg.Connection) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM notifications WHERE status = 'sent'"))
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM messages WHERE status = 'sent' AND kind <> 'welcome'"
+        )
+    )
 
 
 async def run(stack: Stack, settings: BenchSettings, report: Report) -> float:

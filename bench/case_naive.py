@@ -17,7 +17,7 @@ import aiosmtplib
 import asyncpg
 from enrolment.domain.people import validate_person
 from invitation.domain.links import DEFAULT_TTL, accept_link, hash_token, new_token
-from notification.domain.invitation_email import InvitationMessage, render_invitation_email
+from notification.domain.messages import MessageContent, write_email
 
 from bench.data import SENDER, people_csv
 from bench.infra import count_mail, database_name, fresh_database, new_run_id, smtp_sink
@@ -72,16 +72,18 @@ async def onboard(conn: asyncpg.Connection, smtp: aiosmtplib.SMTP, row: dict[str
             hash_token(token),
             expires_at,
         )
-    email = render_invitation_email(
-        InvitationMessage(
-            notification_id=invitation_id,
-            recipient=person.email,
+    email = write_email(
+        message_id=invitation_id,
+        sender=SENDER,
+        content=MessageContent(
+            kind="invitation",
+            locale=None,
+            email=person.email,
             name=person.name,
             course=COURSE,
             link=accept_link(REGISTRATION_URL, token),
             expires_at=expires_at,
         ),
-        sender=SENDER,
     )
     await smtp.sendmail(email.sender, [email.recipient], email.data)
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from invitation.domain.links import accept_link, new_token
-from notification.domain.invitation_email import InvitationMessage, render_invitation_email
+from notification.domain.messages import MessageContent, write_email
 from onboarding_contracts import EnrolmentCreated, Origin
 from onboarding_contracts.events import EnrolmentCreatedData
 
@@ -43,15 +43,17 @@ def enrolment_created_payload() -> bytes:
 
 def invitation_email_bytes(registration_url: str = "http://127.0.0.1:8004") -> bytes:
     """An invitation email as the notification service sends it, serialised."""
-    email = render_invitation_email(
-        InvitationMessage(
-            notification_id=str(uuid.uuid4()),
-            recipient=email_of("limits", 1),
+    email = write_email(
+        message_id=str(uuid.uuid4()),
+        sender=SENDER,
+        content=MessageContent(
+            kind="invitation",
+            locale=None,
+            email=email_of("limits", 1),
             name="Person 000001",
             course="bench-limits",
             link=accept_link(registration_url, new_token()),
             expires_at=datetime.now(UTC) + timedelta(hours=24),
         ),
-        sender=SENDER,
     )
     return email.data

@@ -215,7 +215,8 @@ QUERIES = {
                            account_id
                     FROM enrolments""",
     "invitation": "SELECT lower(email) AS email, status, send_count FROM invitations",
-    "notification": "SELECT lower(recipient) AS recipient, status FROM notifications",
+    "notification": """SELECT lower(recipient) AS recipient, status FROM messages
+                       WHERE kind <> 'welcome'""",
     "registration": "SELECT lower(email) AS email, id, status FROM accounts",
 }
 OUTBOX = """SELECT (SELECT count(*) FROM outbox) AS waiting,

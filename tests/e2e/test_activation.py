@@ -108,7 +108,10 @@ async def test_an_admin_activates_a_registered_account_and_only_then_it_is_welco
         assert welcome_to(stack, "ada@example.org") == [], "no welcome before the approval"
         assert await status_of(client, enrolment_id) == "pending_activation"
         assert (
-            await query(stack.config.database_urls["notification"], "SELECT * FROM welcome_emails")
+            await query(
+                stack.config.database_urls["notification"],
+                "SELECT * FROM messages WHERE kind = 'welcome'",
+            )
             == []
         )
 

@@ -22,7 +22,6 @@ relay already publishes far faster than a service writes.)
 """
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Sequence
@@ -42,6 +41,7 @@ from onboarding_contracts import Envelope, topic_of
 
 from onboarding_kit.errors import Problem
 from onboarding_kit.kafka import TopicNames
+from onboarding_kit.wakeup import Wakeup, notify
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ async def append(conn: asyncpg.Connection, events: Sequence[Envelope]) -> None:
             "VALUES ($1, $2, $3, $4, $5)",
             rows,
         )
-    await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+    await notify(conn, CHANNEL)
 
 
 class OutboxMetrics(Protocol):
@@ -158,7 +158,7 @@ class OutboxRelay:
         self.metrics: OutboxMetrics = metrics or NoOutboxMetrics()
         self.sample_interval_s = sample_interval_s
         self._sampled_at: float | None = None
-        self._wake = asyncio.Event()
+        self._wakeup = Wakeup(dsn, CHANNEL)
 
     async def publish_pending(self) -> int:
         """Publish one batch of waiting rows; return how many were published."""
@@ -241,10 +241,8 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Publish until cancelled. A broker or database failure is logged and retried."""
-        listener = await self._listen()
         try:
             while True:
-                self._wake.clear()
                 try:
                     while await self.publish_pending() == self.batch_size:
                         await self._sample_now_and_then()
@@ -252,20 +250,7 @@ class OutboxRelay:
                 except Exception:
                     log.exception("outbox relay failed; retrying")
                     await asyncio.sleep(self.poll_interval_s)
-                    if listener is None or listener.is_closed():
-                        listener = await self._listen()
                     continue
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+                await self._wakeup.wait(self.poll_interval_s)
         finally:
-            if listener is not None and not listener.is_closed():
-                await listener.close()
-
-    async def _listen(self) -> asyncpg.Connection | None:
-        try:
-            conn = await asyncpg.connect(self.dsn)
-            await conn.add_listener(CHANNEL, lambda *_: self._wake.set())
-            return conn
-        except (OSError, asyncpg.PostgresError):
-            log.warning("outbox relay cannot LISTEN; polling only until it can")
-            return None
+            await self._wakeup.close()

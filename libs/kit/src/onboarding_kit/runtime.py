@@ -39,6 +39,7 @@ from onboarding_kit.problems import install_problems
 from onboarding_kit.scheduler import PeriodicJob, Scheduler, prune_inbox
 from onboarding_kit.settings import ServiceSettings
 from onboarding_kit.uow import Tx, UnitOfWork
+from onboarding_kit.workers import Worker
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ class ServiceRuntime:
         self._relay_task: asyncio.Task[None] | None = None
         self.scheduler: Scheduler | None = None
         self._scheduler_task: asyncio.Task[None] | None = None
+        self.workers: list[Worker] = []
+        self._worker_tasks: list[asyncio.Task[None]] = []
 
     @property
     def dead_letters(self) -> DeadLetters:
@@ -141,6 +144,9 @@ class ServiceRuntime:
             )
             self.consumer.subscribe(self.broker)
         await self.broker.start()
+        self._worker_tasks = [
+            asyncio.create_task(worker.run(), name=worker.name) for worker in self.workers
+        ]
         log.info("service started", extra={"port": s.http_port})
 
     def _describe_emitted_events(self, broker: KafkaBroker) -> None:
@@ -174,6 +180,12 @@ class ServiceRuntime:
         process, or the next step, from ending."""
         if self.broker is not None:
             await _bounded("subscribers", self.broker.stop())
+        for worker in self.workers:
+            await _bounded(worker.name, worker.stop())
+        for worker_task in self._worker_tasks:
+            # A worker that did not finish in its time is cancelled.
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(worker_task, STOP_STEP_TIMEOUT_S)
         for task in (self._relay_task, self._scheduler_task):
             if task is not None:
                 task.cancel()
@@ -228,6 +240,7 @@ class ServiceRuntime:
         dependencies: object = None,
         subscriptions: Subscriptions[Any] | None = None,
         jobs: Sequence[PeriodicJob] = (),
+        workers: Sequence[Worker] = (),
         **kwargs: Any,
     ) -> FastAPI:
         """The service's FastAPI app: its routers, health routes, problem answers, and the
@@ -236,6 +249,7 @@ class ServiceRuntime:
         if subscriptions is not None:
             self.subscriptions = subscriptions
         self.jobs.extend(jobs)
+        self.workers.extend(workers)
 
         @asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -288,10 +302,11 @@ def build_service(
     routers: Sequence[APIRouter] = (),
     subscriptions: Callable[[Dependencies], Subscriptions[Any]] | None = None,
     jobs: Callable[[Dependencies], Sequence[PeriodicJob]] | None = None,
+    workers: Callable[[Dependencies], Sequence[Worker]] | None = None,
 ) -> FastAPI:
     """A service's app, from what is its own: its settings and migrations, the events it
-    emits, how its dependencies are built, and the routes, subscriptions and periodic jobs
-    made from those dependencies."""
+    emits, how its dependencies are built, and the routes, subscriptions, periodic jobs and
+    workers made from those dependencies."""
     runtime = ServiceRuntime(settings, migrations=migrations, emits=emits)
     deps = bootstrap(runtime, settings)
     return runtime.create_app(
@@ -300,6 +315,7 @@ def build_service(
         dependencies=deps,
         subscriptions=subscriptions(deps) if subscriptions else None,
         jobs=jobs(deps) if jobs else (),
+        workers=workers(deps) if workers else (),
     )
 
 

@@ -1,11 +1,18 @@
-"""Wiring of the notification service (it has no routes of its own, only subscribers)."""
+"""Wiring of the notification service: its subscribers (which queue messages), the sender
+(a worker), and the SMS provider's status callback."""
 
 from pathlib import Path
 
 from fastapi import FastAPI
-from onboarding_contracts import NotificationFailed, NotificationSent
+from onboarding_contracts import (
+    NotificationDeferred,
+    NotificationDelivered,
+    NotificationFailed,
+    NotificationSent,
+)
 from onboarding_kit.runtime import build_service, serve
 
+from notification.api.sms_status import router
 from notification.bootstrap import bootstrap
 from notification.consumers import subscriptions
 from notification.settings import NotificationSettings
@@ -18,9 +25,11 @@ def create_app(settings: NotificationSettings | None = None) -> FastAPI:
         settings or NotificationSettings(),
         title="Onboarding: notification",
         migrations=MIGRATIONS,
-        emits=[NotificationSent, NotificationFailed],
+        emits=[NotificationSent, NotificationDeferred, NotificationDelivered, NotificationFailed],
         bootstrap=bootstrap,
+        routers=[router],
         subscriptions=subscriptions,
+        workers=lambda deps: [deps.sender],
     )
 
 

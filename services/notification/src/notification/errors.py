@@ -1,7 +1,8 @@
-"""The notification service's exceptions: how a channel says a message did not go out.
+"""The notification service's exceptions: how a channel says a message did not go out
+(they tell the sender what to do with one message: give up on it, or try it again later),
+and the problems its one route, the SMS status callback, answers with."""
 
-No admin route answers with these: they tell the sender what to do with one message (give
-up on it, or try it again later), so they are not the kit's HTTP problems."""
+from onboarding_kit.errors import Conflict, NotFound, Problem
 
 
 class MessageRejected(Exception):
@@ -32,3 +33,23 @@ class DeliveryDeferred(ConnectionError):
 
 class DeliveryUnavailable(DeliveryDeferred):
     """The channel cannot take any message now (the server is unreachable): try later."""
+
+
+class StatusTooEarly(Conflict):
+    """A status callback for a text whose sending is not recorded yet: try it again."""
+
+    def __init__(self, provider_id: str) -> None:
+        super().__init__(f"no message {provider_id} is recorded yet; try again shortly")
+
+
+class StatusForUnknownMessage(NotFound):
+    def __init__(self, provider_id: str) -> None:
+        super().__init__(f"no message {provider_id} was sent by this service")
+
+
+class BadSignature(Problem):
+    status = 403
+    title = "Forbidden"
+
+    def __init__(self) -> None:
+        super().__init__("the request's X-Twilio-Signature does not match")

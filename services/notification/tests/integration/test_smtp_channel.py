@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from notification.channels.email.smtp import SmtpPool
 from notification.domain.mime import OutgoingEmail
-from notification.errors import DeliveryUnavailable, MessageRejected
+from notification.errors import DeliveryDeferred, DeliveryUnavailable, MessageRejected
 
 MESSAGE = OutgoingEmail(
     sender="no-reply@onboarding.local",
@@ -74,21 +74,42 @@ async def test_a_permanent_refusal_rejects_the_message(handler, pool) -> None:
         await pool.send(MESSAGE)
 
 
-async def test_a_temporary_refusal_means_try_later(handler, pool) -> None:
+async def test_a_temporary_refusal_defers_the_message(handler, pool) -> None:
     handler.data_reply = "451 Try again later"
-    with pytest.raises(DeliveryUnavailable, match="451") as raised:
+    with pytest.raises(DeliveryDeferred, match="451") as raised:
         await pool.send(MESSAGE)
-    assert isinstance(raised.value, ConnectionError), "an outage to the consumer, not a fault"
+    assert not raised.value.slow_down
+    assert not isinstance(raised.value, DeliveryUnavailable), "the server answered"
+    handler.data_reply = "250 OK"
+    await pool.send(MESSAGE)
+    assert handler.received == [MESSAGE.data]
 
 
-@pytest.mark.parametrize("reply", ["550 No such user", "450 Mailbox full"])
-async def test_a_refused_recipient_rejects_that_message_alone(handler, pool, reply) -> None:
-    handler.recipient_reply[MESSAGE.recipient] = reply
-    with pytest.raises(MessageRejected):
+async def test_a_421_defers_and_asks_to_slow_down_then_a_new_connection_works(
+    handler, pool
+) -> None:
+    handler.data_reply = "421 Too many messages, closing"
+    with pytest.raises(DeliveryDeferred, match="421") as raised:
+        await pool.send(MESSAGE)
+    assert raised.value.slow_down
+    handler.data_reply = "250 OK"
+    await pool.send(MESSAGE)
+    assert handler.received == [MESSAGE.data]
+
+
+async def test_a_recipient_refused_for_good_fails_that_message_alone(handler, pool) -> None:
+    handler.recipient_reply[MESSAGE.recipient] = "550 No such user"
+    with pytest.raises(MessageRejected, match="550 No such user"):
         await pool.send(MESSAGE)
     handler.recipient_reply.clear()
     await pool.send(MESSAGE)  # the connection is still good for the next message
     assert handler.received == [MESSAGE.data]
+
+
+async def test_a_recipient_refused_for_now_defers_that_message(handler, pool) -> None:
+    handler.recipient_reply[MESSAGE.recipient] = "450 Mailbox busy"
+    with pytest.raises(DeliveryDeferred, match="450 Mailbox busy"):
+        await pool.send(MESSAGE)
 
 
 async def test_an_unreachable_server_means_try_later(unused_port: int) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from onboarding_devtools.smtp_sink import start_sink
+from onboarding_devtools.smtp_sink import NO_FAULTS, Faults, start_sink
 
 
 class Sink:
@@ -20,8 +20,10 @@ class Sink:
         self.port = port
         self.controller: Controller | None = None
 
-    async def start(self) -> None:
-        self.controller = await asyncio.to_thread(start_sink, self.directory, port=self.port)
+    async def start(self, faults: Faults = NO_FAULTS) -> None:
+        self.controller = await asyncio.to_thread(
+            start_sink, self.directory, port=self.port, faults=faults
+        )
 
     def stop(self) -> None:
         if self.controller is not None:

@@ -37,8 +37,8 @@ TEST_SCHEDULES = {
     "REMINDER_SWEEP_INTERVAL_S": "1",
 }
 ACCEPT_LINK = re.compile(r"https?://\S+/join\?token=[\w-]+")
-# What the notification service writes in X-Notification-Kind; a message without it is an
-# invitation (they were all invitations before the welcome email).
+# What the notification service writes in X-Notification-Kind, as tests tell messages apart:
+# a link (invitation, resend, reminder, credentials; also a message without it), or a welcome.
 MailKind = Literal["invitation", "welcome"]
 
 
@@ -56,7 +56,7 @@ class RunningStack:
         self, recipient: str, kind: MailKind = "invitation"
     ) -> list[email.message.EmailMessage]:
         """The messages of this kind sent to `recipient`, in the order sent: by default the
-        invitations (with their resends and reminders), not the welcome email."""
+        links (invitations, resends, reminders, credentials), not the welcome email."""
         messages = [
             email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             for path in self.mail()
@@ -66,7 +66,7 @@ class RunningStack:
             for m in messages
             if isinstance(m, email.message.EmailMessage)
             and recipient in m["To"]
-            and m.get("X-Notification-Kind", "invitation") == kind
+            and (m.get("X-Notification-Kind", "invitation") == "welcome") == (kind == "welcome")
         ]
 
     def link_for(self, recipient: str) -> str:

@@ -1,4 +1,2 @@
-"""The ways a message reaches a person: a port per channel, and its adapters.
-
-Only email is delivered today; SMS (the provider adapter with Twilio's API shape) is to come
-as `channels/sms/`."""
+"""The ways a message reaches a person: a port per channel (`email`, `sms`), and its
+adapters (SMTP; a provider with Twilio's Messages API)."""

@@ -3,12 +3,15 @@
 import asyncpg
 from onboarding_kit.uow import Transaction
 
-from notification.store.notifications import NotificationRows
-from notification.store.welcome_emails import WelcomeEmailRows
+from notification.store.messages import MessageRows
+from notification.store.tenants import TenantRows
+
+# NOTIFY channel of the sender: a message was queued (delivered at the commit).
+MESSAGES_QUEUED = "notification_messages_queued"
 
 
 class NotificationTransaction(Transaction):
     def __init__(self, conn: asyncpg.Connection) -> None:
         super().__init__(conn)
-        self.notifications = NotificationRows(conn)
-        self.welcome_emails = WelcomeEmailRows(conn)
+        self.messages = MessageRows(conn)
+        self.tenants = TenantRows(conn)

@@ -1,1 +1,4 @@
-"""What the notification service does, one module per capability."""
+"""What the notification service does: queue messages, send them, record what became of
+each, and announce it."""
+
+SOURCE = "/onboarding/notification"

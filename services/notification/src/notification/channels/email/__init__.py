@@ -9,6 +9,7 @@ class EmailChannel(Protocol):
     async def send(self, message: OutgoingEmail) -> None:
         """Hand one message to the mail system.
 
-        Raises `notification.errors.MessageRejected` when this message is refused for good
-        and `notification.errors.DeliveryUnavailable` when no message can go now."""
+        Raises `notification.errors.MessageRejected` when this message is refused for good,
+        `notification.errors.DeliveryDeferred` when it cannot go now, and
+        `notification.errors.DeliveryUnavailable` when no message can go now."""
         ...

@@ -1,0 +1,1 @@
+"""The notification service's HTTP API: the SMS provider's status callback."""

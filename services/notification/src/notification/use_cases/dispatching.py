@@ -1,0 +1,174 @@
+"""The sender: a worker that takes due messages from the queue, tries each once, and
+records how each try ended.
+
+At most `concurrency` messages are in flight per channel, and a message is taken only when
+there is a slot for it, so the messages a crash can send twice (taken, handed over, not
+recorded yet) are never more than that. Taking is a short transaction (a lease until
+`now + lease`); recording is one more per message. When recording fails (the database
+restarts), the outcome is kept and recorded again until the database answers, so a
+database restart re-sends nothing; the slot stays taken meanwhile. A sender killed while
+sending leaves its messages leased: once the lease runs out, any sender takes them again.
+
+Messages are taken from every tenant waiting, each as far as its send rate allows
+(`domain.pacing`), and a channel that asks to slow down gets fewer slots for a while."""
+
+import asyncio
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from onboarding_kit.clock import Clock
+from onboarding_kit.failures import Failure, classify
+from onboarding_kit.uow import UnitOfWork
+from onboarding_kit.wakeup import Wakeup
+
+from notification.domain.delivery import Deferred, Outcome, RetryPolicy
+from notification.domain.pacing import Pacing
+from notification.store import NotificationTransaction
+from notification.store.messages import Message
+from notification.store.tenants import TenantMessaging
+from notification.use_cases.delivering import Channels, deliver
+from notification.use_cases.recording import record_outcome
+
+log = logging.getLogger(__name__)
+
+CHANNELS = ("email", "sms")
+RECORD_RETRY_MAX_S = 5.0
+
+
+@dataclass
+class SenderConfig:
+    concurrency: int = 16  # messages in flight per channel
+    lease_s: float = 60.0  # longer than any one try can take
+    poll_interval_s: float = 0.5  # how often the queue is looked at without a wake-up
+
+
+@dataclass
+class Dispatcher:
+    """The `Worker` that sends messages (see the module's docstring)."""
+
+    uow: UnitOfWork[NotificationTransaction]
+    channels: Channels
+    pacing: Pacing
+    retries: RetryPolicy
+    clock: Clock
+    wakeup: Wakeup
+    config: SenderConfig = field(default_factory=SenderConfig)
+    monotonic: Callable[[], float] = time.monotonic
+    random: Callable[[], float] = random.random
+    name: str = "sender"
+    in_flight: dict[str, set[asyncio.Task[None]]] = field(
+        default_factory=lambda: {c: set() for c in CHANNELS}
+    )
+    sent: int = 0  # tries recorded, whatever their outcome
+    _stopping: bool = False
+    _leases_released_at: float = float("-inf")
+
+    async def run(self) -> None:
+        try:
+            while not self._stopping:
+                try:
+                    await self._release_expired_leases_now_and_then()
+                    taken = await self.take()
+                except Exception as error:
+                    self._log_failure("the sender cannot reach the queue", error)
+                    taken = 0
+                if not taken:
+                    await self.wakeup.wait(self.config.poll_interval_s)
+            tasks = [t for running in self.in_flight.values() for t in running]
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            await self.wakeup.close()
+
+    async def stop(self) -> None:
+        """Take nothing more; `run` returns once what is in flight is recorded."""
+        self._stopping = True
+        self.wakeup.set()
+
+    def _free(self, channel: str) -> int:
+        slots = max(1, int(self.config.concurrency * self.pacing.channel_pace(channel)))
+        return slots - len(self.in_flight[channel])
+
+    async def take(self) -> int:
+        """Take what may go now on each channel, and start trying it; how many."""
+        mono, now = self.monotonic(), self.clock()
+        free = {c: self._free(c) for c in CHANNELS if self.pacing.channel_allows(c, mono)}
+        free = {c: n for c, n in free.items() if n > 0}
+        if not free:
+            return 0
+        async with self.uow() as tx:
+            tenants = await tx.messages.tenants_waiting()
+            if not tenants:
+                return 0
+            settings = await tx.tenants.of(tenants)
+            rates = {t: s.messages_per_second for t, s in settings.items()}
+            claimed: list[Message] = []
+            for channel, slots in free.items():
+                quotas = self.pacing.quotas(tenants, rates, slots, mono)
+                lease = timedelta(seconds=self.config.lease_s)
+                taken = await tx.messages.claim(quotas, [channel], now, lease)
+                for tenant, count in Counter(m.tenant_id for m in taken).items():
+                    self.pacing.took(tenant, count, mono)
+                claimed += taken
+        for message in claimed:
+            self._start(message, settings[message.tenant_id])
+        return len(claimed)
+
+    def _start(self, message: Message, tenant: TenantMessaging) -> None:
+        task = asyncio.create_task(self._try(message, tenant), name=f"send {message.id}")
+        running = self.in_flight[message.channel]
+        running.add(task)
+        task.add_done_callback(running.discard)
+
+    async def _try(self, message: Message, tenant: TenantMessaging) -> None:
+        try:
+            outcome = await deliver(message, tenant, self.channels)
+            if isinstance(outcome, Deferred) and outcome.slow_down:
+                self.pacing.slow_down(message.channel, outcome.retry_after, self.monotonic())
+            elif not isinstance(outcome, Deferred):
+                self.pacing.went_through(message.channel)
+            await self._record(message, outcome)
+        finally:
+            self.wakeup.set()  # a slot is free
+
+    async def _record(self, message: Message, outcome: Outcome) -> None:
+        """Record until the database takes it (or the process ends)."""
+        pause = 0.2
+        while True:
+            try:
+                async with self.uow() as tx:
+                    await record_outcome(
+                        tx,
+                        message,
+                        outcome,
+                        now=self.clock(),
+                        retries=self.retries,
+                        random=self.random,
+                    )
+                self.sent += 1
+                return
+            except Exception as error:
+                self._log_failure("a message's outcome cannot be recorded yet", error)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RECORD_RETRY_MAX_S)
+
+    async def _release_expired_leases_now_and_then(self) -> None:
+        mono = self.monotonic()
+        if mono - self._leases_released_at < self.config.lease_s / 4:
+            return
+        async with self.uow() as tx:
+            released = await tx.messages.release_expired_leases(self.clock())
+        self._leases_released_at = mono
+        if released:
+            log.warning("messages taken back from a sender that stopped", extra={"count": released})
+
+    @staticmethod
+    def _log_failure(what: str, error: Exception) -> None:
+        if classify(error) is Failure.OUTAGE:
+            log.warning(what, extra={"error": f"{type(error).__name__}: {error}"})
+        else:
+            log.exception(what)
