@@ -25,12 +25,14 @@ infra: ## start PostgreSQL and Kafka (local processes, no Docker)
 	deploy/local/postgres.sh start
 	deploy/local/kafka.sh start
 
-up: deps infra ## start everything in the background and write .run/env
+up: deps infra ## start everything (services, mail sink, SMS provider, Prometheus) and write .run/env
 	$(RUN) python -m onboarding_devtools.devstack up \
 		--postgres postgresql://postgres@127.0.0.1:$${PG_PORT:-55432} \
 		--kafka 127.0.0.1:$${KAFKA_PORT:-9092}
+	set -a && . .run/env && set +a && deploy/local/prometheus.sh start
 
 down: $(UV) ## stop everything `make up` started
+	-deploy/local/prometheus.sh stop
 	-$(RUN) python -m onboarding_devtools.devstack down
 	-deploy/local/kafka.sh stop
 	-deploy/local/postgres.sh stop
@@ -56,6 +58,10 @@ schemas: deps ## re-export the events' JSON Schemas into contracts/
 
 bench: deps infra ## measure import, end to end, latency, the naive way, the limits (BENCH_ROWS=100000)
 	$(RUN) python -m bench.run
+
+.PHONY: preview-mail
+preview-mail: deps ## render every message (kind × language × email/SMS) into .run/preview-mail
+	$(RUN) python -m notification.preview --out .run/preview-mail
 
 .PHONY: bench-smoke
 bench-smoke: deps infra ## every bench case at 2,000 rows; fails if a case cannot complete

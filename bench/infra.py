@@ -184,7 +184,7 @@ async def running_stack(settings: BenchSettings, name: str) -> AsyncIterator[Sta
     prefix = f"bench.{run_id}."
     processes: Processes = {}
     try:
-        *service_ports, smtp_port = free_ports(len(SERVICES) + 1)
+        *service_ports, smtp_port, sms_port = free_ports(len(SERVICES) + 2)
         config = StackConfig(
             run_dir=run_dir,
             database_urls={s: await databases.create(s) for s in SERVICES},
@@ -193,6 +193,7 @@ async def running_stack(settings: BenchSettings, name: str) -> AsyncIterator[Sta
             internal_api_token=secrets.token_urlsafe(32),
             ports=dict(zip(SERVICES, service_ports, strict=True)),
             smtp_port=smtp_port,
+            sms_port=sms_port,
             topic_prefix=prefix,
         )
         processes = start_processes(config)

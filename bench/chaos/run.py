@@ -32,6 +32,10 @@ from bench.chaos.settings import ChaosSettings, parse_settings
 from bench.infra import free_ports
 from bench.procstat import sampled
 
+# A killed sender's messages wait for their lease to run out before another takes them: a
+# lease shorter than the default minute (and the SMTP timeout under it) keeps the run short.
+SENDER_LEASE = {"SEND_LEASE_S": "20", "SMTP_TIMEOUT_S": "10"}
+
 
 def main(argv: list[str] | None = None) -> int:
     settings = parse_settings(argv)
@@ -40,7 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=False)
     for directory in (results.parent, results, work):  # the server user must reach its cluster
         directory.chmod(0o755)
-    pg_port, kafka_port, controller_port, smtp_port, *service_ports = free_ports(4 + len(SERVICES))
+    pg_port, kafka_port, controller_port, smtp_port, sms_port, *service_ports = free_ports(
+        5 + len(SERVICES)
+    )
     infra = OwnInfra(work / "infra", pg_port, kafka_port, controller_port)
     config = StackConfig(
         run_dir=work / "stack",
@@ -50,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         internal_api_token=secrets.token_urlsafe(32),
         ports=dict(zip(SERVICES, service_ports, strict=True)),
         smtp_port=smtp_port,
-        extra_env=dict(RATE_LIMITS),
+        sms_port=sms_port,
+        extra_env=dict(RATE_LIMITS) | SENDER_LEASE,
     )
     services = Services(config)
     signal.signal(signal.SIGTERM, _exit_on_signal)

@@ -123,6 +123,9 @@ DEFAULT_SETTINGS = {
     "max_reminders": 2,
     "activation": "auto",
     "username_source": "chosen",
+    "sender_name": None,
+    "message_intro": None,
+    "messages_per_second": None,
 }
 
 
@@ -198,7 +201,9 @@ class FakeState(Recorded):
             "cohort": None,
             "channel": "email",
             "phone": None,
+            "locale": None,
             "status": "enrolled",
+            "failure_reason": None,
             "import_id": None,
             "invitation_id": None,
             "account_id": None,

@@ -31,6 +31,10 @@ fi
 if [[ -z "${PYTEST_ARGS:-}" || "${PYTEST_ARGS:-}" == *browser* ]]; then
     deploy/local/chromium.sh
 fi
+# The Prometheus rules and the local Prometheus are tested with Debian's prometheus package.
+if [[ -z "${PYTEST_ARGS:-}" || "${PYTEST_ARGS:-}" == *ops* ]]; then
+    deploy/local/prometheus.sh install
+fi
 echo "== pytest"
 export TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:${PG_PORT:-55432}/postgres"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:${KAFKA_PORT:-9092}"

@@ -36,6 +36,12 @@ class AboutMessage(Payload):
     kind: MessageKind = Field(
         default="invitation", description="Absent from events of before kinds: an invitation"
     )
+    send_count: int | None = Field(
+        default=None,
+        ge=1,
+        description="Which link of the invitation the message carries (InvitationIssued's "
+        "send_count); absent for a welcome",
+    )
 
 
 class NotificationSentData(AboutMessage):

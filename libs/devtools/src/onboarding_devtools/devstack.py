@@ -29,7 +29,11 @@ LINK_KEY_HOLDERS = ("invitation", "notification")
 INTERNAL_TOKEN_HOLDERS = ("invitation", "registration", "enrolment")
 # The services that call the invitation service's internal API (redeem; resend).
 INVITATION_CALLERS = ("registration", "enrolment")
+# The local SMS provider's account: texts go to it, as they would to Twilio.
+SMS_ACCOUNT_SID = "AC" + "0" * 32
+SMS_FROM = "+15005550006"
 SECRET_VARIABLES = (
+    "SMS_AUTH_TOKEN",
     "INVITATION_LINK_KEY",
     "INTERNAL_API_TOKEN",
     "ONBOARDING_API_KEY",
@@ -47,6 +51,8 @@ class StackConfig:
     ops_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     smtp_port: int = 2525
+    sms_port: int = 8099
+    sms_auth_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     topic_prefix: str = ""
     log_level: str = "INFO"
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -54,6 +60,10 @@ class StackConfig:
     @property
     def mail_dir(self) -> Path:
         return self.run_dir / "mail"
+
+    @property
+    def sms_dir(self) -> Path:
+        return self.run_dir / "sms"
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -85,12 +95,18 @@ class StackConfig:
                 # The welcome email's sign-in link. No education platform runs locally: the
                 # registration service stands in for its sign-in page.
                 "SIGN_IN_URL": f"{self.url('registration')}/",
+                "SMS_PROVIDER_URL": f"http://127.0.0.1:{self.sms_port}",
+                "SMS_ACCOUNT_SID": SMS_ACCOUNT_SID,
+                "SMS_AUTH_TOKEN": self.sms_auth_token,
+                "SMS_FROM": SMS_FROM,
+                "SMS_STATUS_CALLBACK_URL": f"{self.url('notification')}/v1/sms/status",
             }
         return {**env, **self.extra_env}
 
 
 def new_secrets() -> dict[str, str]:
     return {
+        "SMS_AUTH_TOKEN": secrets.token_urlsafe(24),
         "INVITATION_LINK_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
         "INTERNAL_API_TOKEN": secrets.token_urlsafe(32),
         "ONBOARDING_API_KEY": f"onb_{secrets.token_urlsafe(32)}",
@@ -99,7 +115,8 @@ def new_secrets() -> dict[str, str]:
 
 
 def start_processes(config: StackConfig) -> dict[str, subprocess.Popen[bytes]]:
-    """Start the SMTP sink and the four services, each logging to `.run/logs/<name>.log`."""
+    """Start the SMTP sink, the SMS provider and the four services, each logging to
+    `.run/logs/<name>.log`."""
     logs = config.run_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     commands = {
@@ -112,12 +129,25 @@ def start_processes(config: StackConfig) -> dict[str, subprocess.Popen[bytes]]:
             "--port",
             str(config.smtp_port),
         ],
+        "sms-provider": [
+            sys.executable,
+            "-m",
+            "onboarding_devtools.sms_provider",
+            "--dir",
+            str(config.sms_dir),
+            "--port",
+            str(config.sms_port),
+            "--account-sid",
+            SMS_ACCOUNT_SID,
+        ],
         **{service: [sys.executable, "-m", service] for service in SERVICES},
     }
     processes = {}
     for name, command in commands.items():
         inherited = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
         env = {**inherited, **(config.service_env(name) if name in SERVICES else {})}
+        if name == "sms-provider":
+            env["SMS_PROVIDER_AUTH_TOKEN"] = config.sms_auth_token
         with (logs / f"{name}.log").open("ab") as log:
             processes[name] = subprocess.Popen(  # noqa: S603
                 command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -193,6 +223,7 @@ def up(run_dir: Path, pg_server_url: str, kafka: str) -> None:
     stored = _read_env(secrets_file) or new_secrets()
     # A secrets file from before the operations API gets its token now.
     stored.setdefault("OPS_API_TOKEN", secrets.token_urlsafe(32))
+    stored.setdefault("SMS_AUTH_TOKEN", secrets.token_urlsafe(24))
     _write_env(secrets_file, stored)
     base = pg_server_url.rstrip("/")
     config = StackConfig(
@@ -202,9 +233,11 @@ def up(run_dir: Path, pg_server_url: str, kafka: str) -> None:
         invitation_link_key=stored["INVITATION_LINK_KEY"],
         internal_api_token=stored["INTERNAL_API_TOKEN"],
         ops_api_token=stored["OPS_API_TOKEN"],
+        sms_auth_token=stored["SMS_AUTH_TOKEN"],
     )
     down(run_dir)
-    busy = [port for port in (*config.ports.values(), config.smtp_port) if _port_in_use(port)]
+    ports = (*config.ports.values(), config.smtp_port, config.sms_port)
+    busy = [port for port in ports if _port_in_use(port)]
     if busy:
         raise SystemExit(
             f"port(s) {', '.join(map(str, busy))} on 127.0.0.1 are in use: is another stack "
@@ -245,6 +278,8 @@ def up(run_dir: Path, pg_server_url: str, kafka: str) -> None:
             "ONBOARDING_API_KEY": stored["ONBOARDING_API_KEY"],
             "OPS_API_TOKEN": config.ops_api_token,
             "MAIL_DIR": str(config.mail_dir),
+            "SMS_DIR": str(config.sms_dir),
+            "PROMETHEUS_URL": f"http://127.0.0.1:{os.environ.get('PROMETHEUS_PORT', '9090')}",
         },
     )
     print(f"services ready in {ready_s:.1f}s; connection details in {run_dir / 'env'}")

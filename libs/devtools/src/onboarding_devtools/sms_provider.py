@@ -376,13 +376,19 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8099)
     parser.add_argument("--account-sid", required=True)
-    parser.add_argument("--auth-token", required=True)
+    parser.add_argument(
+        "--auth-token",
+        default=os.environ.get("SMS_PROVIDER_AUTH_TOKEN"),
+        help="the account's auth token (or SMS_PROVIDER_AUTH_TOKEN, kept out of `ps`)",
+    )
     parser.add_argument("--undelivered-suffix", default=_env("UNDELIVERED_SUFFIX", "0003"))
     parser.add_argument("--failed-suffix", default=_env("FAILED_SUFFIX", "0005"))
     parser.add_argument("--throttle-rate", type=float, default=_env("THROTTLE_RATE", "0"))
     parser.add_argument("--seed", type=int, default=_env("SEED", "") or None)
     parser.add_argument("--status-delay", type=float, default=_env("STATUS_DELAY", "0.5"))
     args = parser.parse_args()
+    if not args.auth_token:
+        parser.error("--auth-token or SMS_PROVIDER_AUTH_TOKEN is required")
     config = ProviderConfig(
         directory=args.dir,
         account_sid=args.account_sid,

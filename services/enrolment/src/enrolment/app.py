@@ -10,6 +10,7 @@ from onboarding_contracts import (
     EnrolmentCancelled,
     EnrolmentCreated,
     InvitationRequested,
+    MessagingSettingsChanged,
     ReminderRequested,
 )
 from onboarding_kit.runtime import build_service, serve
@@ -39,6 +40,7 @@ def create_app(
             EnrolmentActivated,
             EnrolmentCancelled,
             ActivationApproved,
+            MessagingSettingsChanged,
         ],
         bootstrap=partial(bootstrap, invitations=invitations),
         routers=[router],

@@ -9,6 +9,8 @@ from onboarding_contracts import (
     InvitationExpired,
     InvitationIssued,
     InvitationRevoked,
+    NotificationDeferred,
+    NotificationDelivered,
     NotificationFailed,
     NotificationSent,
     RegistrationCompleted,
@@ -17,7 +19,7 @@ from onboarding_kit.consumer import Batched, Subscriptions
 
 from enrolment.bootstrap import EnrolmentDependencies
 from enrolment.store import EnrolmentTransaction
-from enrolment.use_cases import reactions
+from enrolment.use_cases import deliveries, reactions
 
 
 def subscriptions(deps: EnrolmentDependencies) -> Subscriptions[EnrolmentTransaction]:
@@ -35,10 +37,18 @@ def subscriptions(deps: EnrolmentDependencies) -> Subscriptions[EnrolmentTransac
             ),
             InvitationAccepted.event_type: partial(reactions.invitation_accepted, clock=clock),
             InvitationRevoked.event_type: partial(reactions.invitation_revoked, clock=clock),
-            NotificationSent.event_type: Batched(
-                partial(reactions.notifications_sent, clock=clock)
+            NotificationDeferred.event_type: Batched(
+                partial(deliveries.notifications_deferred, clock=clock)
             ),
-            NotificationFailed.event_type: partial(reactions.notification_failed, clock=clock),
+            NotificationSent.event_type: Batched(
+                partial(deliveries.notifications_sent, clock=clock)
+            ),
+            NotificationDelivered.event_type: Batched(
+                partial(deliveries.notifications_delivered, clock=clock)
+            ),
+            NotificationFailed.event_type: Batched(
+                partial(deliveries.notifications_failed, clock=clock)
+            ),
             RegistrationCompleted.event_type: partial(
                 reactions.registration_completed, clock=clock
             ),

@@ -5,7 +5,7 @@ import io
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from aiokafka import AIOKafkaProducer
@@ -16,6 +16,10 @@ from onboarding_contracts import (
     InvitationExpired,
     InvitationIssued,
     InvitationRevoked,
+    NotificationDeferred,
+    NotificationDelivered,
+    NotificationFailed,
+    NotificationSent,
     RegistrationCompleted,
     Topic,
     topic_of,
@@ -26,6 +30,11 @@ from onboarding_contracts.events import (
     InvitationExpiredData,
     InvitationIssuedData,
     InvitationRevokedData,
+    MessageKind,
+    NotificationDeferredData,
+    NotificationDeliveredData,
+    NotificationFailedData,
+    NotificationSentData,
     RegistrationCompletedData,
     SendReason,
 )
@@ -40,7 +49,7 @@ OTHER = {"Authorization": f"Bearer {OTHER_KEY}"}
 EXPORT_HEADER = [
     "id", "email", "name", "external_id", "role", "course", "cohort", "phone", "channel",
     "status", "import_id", "invited_at", "emailed_at", "registered_at", "activated_at",
-    "created_at",
+    "created_at", "locale",
 ]  # fmt: skip
 
 
@@ -211,6 +220,106 @@ def account_activated(enrolment_id: str, email: str, tenant_id: str) -> AccountA
         correlation_id="c",
         data=AccountActivatedData(
             account_id=account_id, enrolment_id=enrolment_id, email=email, username="pat"
+        ),
+    )
+
+
+# --- events of the notification service ---------------------------------------------------
+
+
+def _message(
+    notification_id: str, enrolment_id: str, kind: MessageKind, channel: str
+) -> dict[str, Any]:
+    return {
+        "notification_id": notification_id,
+        "invitation_id": f"inv-{enrolment_id}",
+        "enrolment_id": enrolment_id,
+        "kind": kind,
+        "channel": channel,
+    }
+
+
+def deferred(
+    notification_id: str,
+    enrolment_id: str,
+    attempts: int,
+    *,
+    kind: MessageKind = "invitation",
+    channel: str = "email",
+    reason: str = "421 try again later",
+) -> NotificationDeferred:
+    now = datetime.now(UTC)
+    return NotificationDeferred(
+        subject=notification_id,
+        time=now,
+        **_COMMON,
+        data=NotificationDeferredData(
+            **_message(notification_id, enrolment_id, kind, channel),
+            reason=reason,
+            attempts=attempts,
+            next_attempt_at=now + timedelta(minutes=attempts),
+        ),
+    )
+
+
+def sent(
+    notification_id: str,
+    enrolment_id: str,
+    *,
+    kind: MessageKind = "invitation",
+    channel: str = "email",
+    attempts: int = 1,
+    provider_id: str | None = None,
+) -> NotificationSent:
+    now = datetime.now(UTC)
+    return NotificationSent(
+        subject=notification_id,
+        time=now,
+        **_COMMON,
+        data=NotificationSentData(
+            **_message(notification_id, enrolment_id, kind, channel),
+            sent_at=now,
+            attempts=attempts,
+            provider_id=provider_id,
+        ),
+    )
+
+
+def delivered(
+    notification_id: str, enrolment_id: str, *, kind: MessageKind = "invitation"
+) -> NotificationDelivered:
+    now = datetime.now(UTC)
+    return NotificationDelivered(
+        subject=notification_id,
+        time=now,
+        **_COMMON,
+        data=NotificationDeliveredData(
+            **_message(notification_id, enrolment_id, kind, "sms"), delivered_at=now
+        ),
+    )
+
+
+def failed(
+    notification_id: str,
+    enrolment_id: str,
+    *,
+    kind: MessageKind = "invitation",
+    channel: str = "email",
+    reason: str = "550 no such mailbox",
+    attempts: int = 3,
+    status: Literal["failed", "undelivered"] = "failed",
+) -> NotificationFailed:
+    now = datetime.now(UTC)
+    return NotificationFailed(
+        subject=notification_id,
+        time=now,
+        **_COMMON,
+        data=NotificationFailedData(
+            **_message(notification_id, enrolment_id, kind, channel),
+            reason=reason,
+            attempts=attempts,
+            status=status,
+            failed_at=now,
         ),
     )
 

@@ -24,6 +24,9 @@ DEFAULTS = {
     "max_reminders": 2,
     "activation": "auto",
     "username_source": "chosen",
+    "sender_name": None,
+    "message_intro": None,
+    "messages_per_second": None,
 }
 
 

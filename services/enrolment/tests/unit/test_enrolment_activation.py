@@ -46,6 +46,7 @@ def test_only_a_person_waiting_for_approval_can_be_activated() -> None:
         S.ENROLLED: ActivationRefusal.NOT_REGISTERED,
         S.INVITED: ActivationRefusal.NOT_REGISTERED,
         S.EXPIRED: ActivationRefusal.NOT_REGISTERED,
+        S.FAILED: ActivationRefusal.NOT_REGISTERED,
         S.ACTIVE: ActivationRefusal.ACTIVE,
         S.CANCELLED: ActivationRefusal.CANCELLED,
     }

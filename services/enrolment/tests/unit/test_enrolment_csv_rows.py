@@ -172,8 +172,8 @@ class TestReadCsvRows:
 
     def test_optional_columns_are_read(self) -> None:
         text = (
-            "channel,phone,cohort,role,name,id,email\n"
-            "sms,+447700900123,2025-A,Mentor,Ann,s1,ann@example.org\n"
+            "channel,phone,cohort,role,name,id,email,locale\n"
+            "sms,+447700900123,2025-A,Mentor,Ann,s1,ann@example.org, PT-BR \n"
         )
         [row] = rows_of(read(text))
         assert row.person == Person(
@@ -184,16 +184,24 @@ class TestReadCsvRows:
             cohort="2025-A",
             phone="+447700900123",
             channel="sms",
+            locale="pt-BR",
         )
 
     def test_optional_column_errors_carry_their_field(self) -> None:
         text = (
-            "email,id,name,role,channel,phone\n"
-            "ann@example.org,s1,Ann,wizard,,\n"
-            "bob@example.org,s2,Bob,,sms,\n"
+            "email,id,name,role,channel,phone,locale\n"
+            "ann@example.org,s1,Ann,wizard,,,\n"
+            "bob@example.org,s2,Bob,,sms,,\n"
+            "cy@example.org,s3,Cy,,,,français\n"
+            "di@example.org,s4,Di,,,,fr\n"
         )
-        errors = errors_of(read(text))
-        assert [(e.line, e.field) for e in errors] == [(2, "role"), (3, "phone")]
+        items = read(text)
+        assert [(e.line, e.field) for e in errors_of(items)] == [
+            (2, "role"),
+            (3, "phone"),
+            (4, "locale"),
+        ]
+        assert [(r.line, r.person.locale) for r in rows_of(items)] == [(5, "fr")]
 
     def test_unknown_columns_are_ignored(self) -> None:
         [row] = rows_of(read("email,id,name,notes\nann@example.org,s1,Ann,hello\n"))

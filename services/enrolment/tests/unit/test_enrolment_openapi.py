@@ -17,6 +17,7 @@ ERRORS = {
     ("get", "/v1/enrolments"): {401, 422},
     ("get", "/v1/enrolments.csv"): {401, 422},
     ("get", "/v1/enrolments/{enrolment_id}"): {401, 404},
+    ("get", "/v1/enrolments/{enrolment_id}/notifications"): {401, 404},
     ("patch", "/v1/enrolments/{enrolment_id}"): {401, 404, 422},
     ("post", "/v1/enrolments/{enrolment_id}/invite"): {401, 404, 409},
     ("post", "/v1/enrolments/{enrolment_id}/cancel"): {401, 404, 409},

@@ -11,6 +11,7 @@ from enrolment.domain.people import (
     validate_changes,
     validate_person,
 )
+from enrolment.domain.text import LOCALE_PATTERN, MAX_LOCALE_LENGTH
 from enrolment.errors import InvalidEnrolment
 from onboarding_contracts.events import EnrolmentCreatedData
 from onboarding_kit.errors import InvalidField
@@ -156,6 +157,35 @@ def test_international_domains_are_kept_in_their_ascii_form() -> None:
     assert normalise_email("Ada@Exämple.com") == "ada@xn--exmple-cua.com"
     with pytest.raises(InvalidEnrolment, match="non-ASCII"):
         normalise_email("josé@example.com")
+
+
+class TestLocale:
+    @pytest.mark.parametrize(
+        ("given", "stored"),
+        [("fr", "fr"), (" EN ", "en"), ("pt-BR", "pt-BR"), ("PT-BR", "pt-BR"), ("", None)],
+    )
+    def test_the_language_is_lower_cased_the_rest_kept(self, given: str, stored: str) -> None:
+        person = validate_person(email="a@example.org", name="A", external_id="1", locale=given)
+        assert person.locale == stored
+
+    @pytest.mark.parametrize("given", ["f", "français", "pt_BR", "en-", "x" * 3 + "-" + "a" * 40])
+    def test_anything_but_a_language_tag_is_refused(self, given: str) -> None:
+        for validate in (
+            lambda: validate_person(email="a@example.org", name="A", external_id="1", locale=given),
+            lambda: validate_changes({"locale": given}),
+        ):
+            with pytest.raises(InvalidEnrolment) as caught:
+                validate()
+            assert caught.value.field == "locale"
+
+    def test_it_may_be_changed_or_cleared(self) -> None:
+        assert validate_changes({"locale": "DE-at"}) == {"locale": "de-at"}
+        assert validate_changes({"locale": None}) == {"locale": None}
+
+    def test_the_pattern_is_the_contracts(self) -> None:
+        schema = EnrolmentCreatedData.model_json_schema()["properties"]["locale"]
+        [tag] = [branch for branch in schema["anyOf"] if branch.get("type") == "string"]
+        assert (tag["pattern"], tag["maxLength"]) == (LOCALE_PATTERN, MAX_LOCALE_LENGTH)
 
 
 # --- validate_changes --------------------------------------------------------------------

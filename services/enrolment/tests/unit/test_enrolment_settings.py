@@ -62,6 +62,20 @@ def test_a_change_keeps_what_it_does_not_name() -> None:
         ("username_source", "sso"),
         ("username_source", None),
         ("colour", "blue"),
+        ("sender_name", "x" * 101),
+        ("sender_name", 'Acme "Learning"'),
+        ("sender_name", "Acme <noreply@acme.example>"),
+        ("sender_name", "Acme\r\nBcc: victim@example.org"),
+        ("sender_name", "Acme\u2028Learning"),
+        ("sender_name", 7),
+        ("message_intro", "x" * 501),
+        ("message_intro", "Hello\x00"),
+        ("message_intro", "bell\x07"),
+        ("messages_per_second", 0),
+        ("messages_per_second", -1),
+        ("messages_per_second", 1000.5),
+        ("messages_per_second", True),
+        ("messages_per_second", "10"),
     ],
 )
 def test_a_value_out_of_bounds_is_refused_naming_the_field(field: str, value: object) -> None:
@@ -131,3 +145,29 @@ async def test_every_enrolment_created_carries_the_course_title_read_once_per_im
     assert {e.data.course_title for e in created} == {course_title(COURSE)}
     decoded = EnrolmentCreated.model_validate_json(created[0].to_json())
     assert decoded.data.course_title == course_title(COURSE)
+
+
+def test_the_messaging_settings_default_to_the_platforms_and_are_trimmed() -> None:
+    assert TenantSettings().messaging == {
+        "sender_name": None,
+        "message_intro": None,
+        "messages_per_second": None,
+    }
+    changed = TenantSettings().changed(
+        {
+            "sender_name": "  Acme Learning ",
+            "message_intro": "Welcome!\nYour course starts on Monday.\t",
+            "messages_per_second": 1000,
+        }
+    )
+    assert changed.messaging == {
+        "sender_name": "Acme Learning",
+        "message_intro": "Welcome!\nYour course starts on Monday.",
+        "messages_per_second": 1000.0,
+    }
+    assert changed.link_policy == LinkPolicy(), "they are not link rules"
+    cleared = changed.changed({"sender_name": "   ", "message_intro": None})
+    assert (cleared.sender_name, cleared.message_intro) == (None, None)
+    assert changed.changed({"messages_per_second": None}).messages_per_second is None
+    assert changed.changed({"sender_name": "x" * 100}).sender_name == "x" * 100
+    assert changed.changed({"messages_per_second": 0.5}).messages_per_second == 0.5

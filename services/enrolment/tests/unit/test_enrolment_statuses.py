@@ -16,6 +16,7 @@ from enrolment.domain.statuses import (
     import_status,
     new_enrolment,
     status_after_account_activated,
+    status_after_delivery_failed,
     status_after_invitation_expired,
     status_after_invitation_issued,
 )
@@ -39,23 +40,31 @@ def test_import_status(enrolled: int, failed: int, expected: str) -> None:
 
 
 S = EnrolmentStatus
-# current status: (after InvitationIssued, after InvitationExpired, after AccountActivated)
+# current status: (after InvitationIssued, after InvitationExpired, after AccountActivated,
+# after the delivery of its current link failed)
 TRANSITIONS = {
-    S.ENROLLED: (S.INVITED, S.ENROLLED, S.ACTIVE),
-    S.EXPIRED: (S.INVITED, S.EXPIRED, S.ACTIVE),
-    S.INVITED: (S.INVITED, S.EXPIRED, S.ACTIVE),
-    S.PENDING_ACTIVATION: (S.PENDING_ACTIVATION, S.PENDING_ACTIVATION, S.ACTIVE),
-    S.ACTIVE: (S.ACTIVE, S.ACTIVE, S.ACTIVE),
-    S.CANCELLED: (S.CANCELLED, S.CANCELLED, S.CANCELLED),
+    S.ENROLLED: (S.INVITED, S.ENROLLED, S.ACTIVE, S.ENROLLED),
+    S.EXPIRED: (S.INVITED, S.EXPIRED, S.ACTIVE, S.EXPIRED),
+    S.INVITED: (S.INVITED, S.EXPIRED, S.ACTIVE, S.FAILED),
+    S.FAILED: (S.INVITED, S.FAILED, S.ACTIVE, S.FAILED),
+    S.PENDING_ACTIVATION: (
+        S.PENDING_ACTIVATION,
+        S.PENDING_ACTIVATION,
+        S.ACTIVE,
+        S.PENDING_ACTIVATION,
+    ),
+    S.ACTIVE: (S.ACTIVE, S.ACTIVE, S.ACTIVE, S.ACTIVE),
+    S.CANCELLED: (S.CANCELLED, S.CANCELLED, S.CANCELLED, S.CANCELLED),
 }
 
 
 @pytest.mark.parametrize("current", list(EnrolmentStatus))
 def test_how_events_move_an_enrolment(current: EnrolmentStatus) -> None:
-    after_issued, after_expired, after_activated = TRANSITIONS[current]
+    after_issued, after_expired, after_activated, after_failed = TRANSITIONS[current]
     assert status_after_invitation_issued(current) is after_issued
     assert status_after_invitation_expired(current) is after_expired
     assert status_after_account_activated(current) is after_activated
+    assert status_after_delivery_failed(current) is after_failed
 
 
 def test_someone_with_an_account_starts_active_and_is_not_invited() -> None:

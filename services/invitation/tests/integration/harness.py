@@ -54,6 +54,7 @@ def enrolment_created(
     link_policy: LinkPolicy | None = None,
     course_title: str | None = None,
     phone: str | None = None,
+    locale: str | None = None,
 ) -> EnrolmentCreated:
     enrolment_id = enrolment_id or f"enr-{uuid.uuid4().hex[:10]}"
     return EnrolmentCreated.new(
@@ -67,6 +68,7 @@ def enrolment_created(
             course="Analytical Engines 101",
             course_title=course_title,
             phone=phone,
+            locale=locale,
             invite=invite,
             link_policy=link_policy,
         ),
@@ -139,8 +141,8 @@ class Service:
     async def invite(
         self, link_policy: LinkPolicy | None = None, **details: str
     ) -> tuple[EnrolmentCreated, InvitationIssued, str]:
-        """Enrol someone (with these `course_title`, `phone`) and return the raw token of
-        the link they were sent."""
+        """Enrol someone (with these `course_title`, `phone`, `locale`) and return the raw
+        token of the link they were sent."""
         event = enrolment_created(link_policy=link_policy, **details)
         await self.publish(event)
         issued, _ = await self.issued_for(event.data.enrolment_id)

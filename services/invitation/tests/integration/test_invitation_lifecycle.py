@@ -24,7 +24,8 @@ pytestmark = pytest.mark.integration
 async def test_a_resend_kills_every_earlier_link_at_once_and_stops_at_the_limit(
     service: Service,
 ) -> None:
-    enrolment, first, token = await service.invite()
+    enrolment, first, token = await service.invite(course_title="Engines", locale="pt-BR")
+    assert (first.data.locale, first.data.course_title) == ("pt-BR", "Engines")
     tokens = [token]
     for n in (1, 2, 3):
         resent = await service.resend(enrolment)
@@ -44,6 +45,7 @@ async def test_a_resend_kills_every_earlier_link_at_once_and_stops_at_the_limit(
             assert refused.json()["new_link_allowed"] is False
         issued, _ = await service.issued_for(enrolment.data.enrolment_id, send_count=n + 1)
         assert (issued.data.reason, issued.data.resend_count) == ("resend", n)
+        assert (issued.data.locale, issued.data.course_title) == ("pt-BR", "Engines")
         assert issued.correlation_id == enrolment.correlation_id
         tokens.append(service.token_of(issued))
         assert (await service.inspect(tokens[-1])).status_code == 200

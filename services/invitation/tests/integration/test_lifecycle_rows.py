@@ -193,6 +193,7 @@ async def test_the_migration_backfills_what_earlier_invitations_had(
             "invitation/0003_lifecycle.sql",
             "invitation/0004_link_policy_and_course_title.sql",
             "invitation/0005_credentials.sql",
+            "invitation/0006_locale.sql",
         ]
         row = await conn.fetchrow("SELECT * FROM invitations")
     finally:
@@ -207,6 +208,7 @@ async def test_the_migration_backfills_what_earlier_invitations_had(
         "chosen",
     )
     assert row["purpose"] == "sign_up", "every earlier link led to the sign-up form"
+    assert row["locale"] is None, "earlier people's messages are in English"
 
 
 async def test_concurrent_replacements_each_keep_the_hash_the_previous_one_left(

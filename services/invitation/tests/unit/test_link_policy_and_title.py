@@ -1,6 +1,8 @@
 """What an invitation keeps for the registration its link leads to: the course's title and
 the whole link policy it was last sent under (activation and username source with the
-rest), from the request that sent it; a person's own request keeps the stored policy."""
+rest), from the request that sent it; a person's own request keeps the stored policy. The
+title and the person's locale travel in every InvitationIssued, a resend's and a
+reminder's too."""
 
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -11,7 +13,13 @@ from invitation.use_cases.new_links import send_new_link
 from invitation.use_cases.reminding import send_reminders
 from invitation.use_cases.resending import resend_invitation
 from invitation.use_cases.sending import Links
-from onboarding_contracts import EnrolmentCreated, InvitationRequested, Origin, ReminderRequested
+from onboarding_contracts import (
+    EnrolmentCreated,
+    InvitationIssued,
+    InvitationRequested,
+    Origin,
+    ReminderRequested,
+)
 from onboarding_contracts.events import (
     EnrolmentCreatedData,
     InvitationRequestedData,
@@ -88,3 +96,59 @@ async def test_a_resend_or_a_reminder_stores_its_policy_a_new_link_keeps_the_sto
     tx.invitations.invitations["inv-1"] = replace(reminded, last_sent_at=earlier)
     renewed = await send_new_link(uow, now, links(), "tok-1")
     assert (renewed.resend_count, renewed.policy) == (2, chosen)
+
+
+def _issued(tx) -> list[InvitationIssued]:
+    return [e for e in tx.outbox if isinstance(e, InvitationIssued)]
+
+
+async def test_every_link_says_the_locale_and_the_course_title_a_resend_and_a_reminder_keep_them(
+    tx, uow
+) -> None:
+    created = EnrolmentCreated.new(
+        ENROLMENT,
+        EnrolmentCreatedData(
+            enrolment_id="enr-1",
+            email="ann@example.org",
+            name="Ann Lee",
+            external_id="s1",
+            role="learner",
+            course="bio-101",
+            course_title="Biologie pour débutants",
+            locale="fr",
+        ),
+    )
+    requested = InvitationRequested.new(
+        ENROLMENT,
+        InvitationRequestedData(
+            enrolment_id="enr-2", email="bo@example.org", name="Bo", course="bio-101"
+        ),
+    )
+    await issue_invitations(tx, [created, requested], links=links(), clock=now, new_id=new_id)
+    first = {e.data.enrolment_id: e.data for e in _issued(tx)}
+    assert (first["enr-1"].locale, first["enr-1"].course_title) == (
+        "fr",
+        "Biologie pour débutants",
+    )
+    # A request without them (a producer from before): English, the course's code shown.
+    assert (first["enr-2"].locale, first["enr-2"].course_title) == (None, None)
+    [stored] = [i for i in tx.invitations.invitations.values() if i.enrolment_id == "enr-1"]
+    assert stored.locale == "fr"
+
+    # A resend and a reminder bring neither: the stored ones go out again.
+    tx.invitations.invitations = {stored.id: stored}
+    tx.outbox.clear()
+    resend = ResendIn(tenant_id="tenant-1", enrolment_id="enr-1", link_policy=LinkPolicy())
+    await resend_invitation(uow, now, links(), resend)
+    remind = ReminderRequested.new(
+        ENROLMENT, ReminderRequestedData(enrolment_id="enr-1", course="bio-101")
+    )
+    tx.invitations.invitations[stored.id] = replace(
+        tx.invitations.invitations[stored.id], last_sent_at=datetime(2025, 1, 1, tzinfo=UTC)
+    )
+    await send_reminders(tx, [remind], links=links(), clock=now)
+    again = _issued(tx)
+    assert [e.data.reason for e in again] == ["resend", "reminder"]
+    assert {(e.data.locale, e.data.course_title) for e in again} == {
+        ("fr", "Biologie pour débutants")
+    }

@@ -47,8 +47,13 @@ def bootstrap(runtime: ServiceRuntime, settings: NotificationSettings) -> Notifi
         size=settings.send_concurrency,
         timeout_s=settings.smtp_timeout_s,
         tls=settings.smtp_tls,
-        username=settings.smtp_username,
-        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        # An empty username (compose passes every variable through) means no login.
+        username=settings.smtp_username or None,
+        password=(
+            settings.smtp_password.get_secret_value()
+            if settings.smtp_username and settings.smtp_password
+            else None
+        ),
         ca_file=settings.smtp_ca_file,
     )
     runtime.on_stop.append(smtp.close)

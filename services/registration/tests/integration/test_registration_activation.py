@@ -93,6 +93,7 @@ async def test_an_account_waits_for_its_approval_then_is_activated(alone: StartA
         assert activated.correlation_id == approved.correlation_id
         assert (activated.data.username, activated.data.first_name) == ("countess", "Ada")
         assert activated.data.email == LINK.email
+        assert activated.data.invitation_id == LINK.invitation_id, "the account row keeps it"
 
         # The same approval delivered again, and a second one, announce nothing more.
         await service.producer.send_and_wait(

@@ -87,7 +87,12 @@ class FakeAccounts:
             return None
         self.completed[account_id] = replace(completion, status="active", completed_at=at)
         return ApprovedAccount(
-            account_id, held.enrolment_id, held.email, held.username, completion.first_name
+            account_id,
+            held.enrolment_id,
+            held.email,
+            held.username,
+            completion.first_name,
+            held.invitation_id,
         )
 
     def status(self, account_id: str) -> str:

@@ -58,6 +58,7 @@ async def test_without_it_the_account_is_active_and_announced_with_its_username(
     assert completed.data.awaiting_activation is False
     assert completed.data.phone == "+442079460958"
     assert (activated.data.username, activated.data.first_name) == ("ada", "Ada")
+    assert activated.data.invitation_id == fakes.invitations.link.invitation_id
 
 
 async def test_the_phone_given_wins_over_the_one_on_file(fakes) -> None:
@@ -89,6 +90,7 @@ async def test_an_approval_activates_the_account_once(fakes) -> None:
         "email": "ada@example.org",
         "username": "ada",
         "first_name": "Ada",
+        "invitation_id": fakes.invitations.link.invitation_id,
     }
     again = approval(registered.account_id)  # approved twice: nothing more happens
     await approve_activation(fakes.tx, again, clock=lambda: later)

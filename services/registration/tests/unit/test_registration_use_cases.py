@@ -50,6 +50,7 @@ async def test_registering_activates_the_account_and_announces_it(fakes) -> None
     assert activated.causation_id == completed.id
     assert completed.data.invitation_id == link.invitation_id
     assert activated.data.enrolment_id == link.enrolment_id
+    assert activated.data.invitation_id == link.invitation_id
 
 
 async def test_the_password_is_hashed_off_the_event_loop(fakes) -> None:

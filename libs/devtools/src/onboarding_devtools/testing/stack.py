@@ -5,6 +5,7 @@ import contextlib
 import email
 import email.message
 import email.policy
+import json
 import re
 import secrets
 import socket
@@ -12,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
 from onboarding_kit.sealing import new_key
@@ -51,6 +52,12 @@ class RunningStack:
 
     def mail(self) -> list[Path]:
         return sorted(self.config.mail_dir.glob("*.eml"))
+
+    def texts_to(self, number: str) -> list[dict[str, Any]]:
+        """The texts the local SMS provider took for `number`, in the order taken (each as
+        the provider keeps it: to, from, body, status, ...)."""
+        texts = [json.loads(p.read_text()) for p in self.config.sms_dir.glob("SM*.json")]
+        return sorted((t for t in texts if t["to"] == number), key=lambda t: str(t["received_at"]))
 
     def mail_to(
         self, recipient: str, kind: MailKind = "invitation"
@@ -123,7 +130,7 @@ def free_ports(count: int) -> list[int]:
 async def running_stack(
     new_database: Callable[[], Awaitable[str]], kafka: str, topic_prefix: str, run_dir: Path
 ) -> AsyncIterator[RunningStack]:
-    ports = free_ports(len(SERVICES) + 1)
+    ports = free_ports(len(SERVICES) + 2)
     config = StackConfig(
         run_dir=run_dir,
         database_urls={service: await new_database() for service in SERVICES},
@@ -131,7 +138,8 @@ async def running_stack(
         invitation_link_key=new_key(),
         internal_api_token=secrets.token_urlsafe(24),
         ports=dict(zip(SERVICES, ports, strict=False)),
-        smtp_port=ports[-1],
+        smtp_port=ports[-2],
+        sms_port=ports[-1],
         topic_prefix=topic_prefix,
         # Tests drive the public pages from one address far faster than a person would.
         extra_env=TEST_RATE_LIMITS | TEST_SCHEDULES,

@@ -15,6 +15,8 @@ from enrolment.api.schemas import (
     EnrolmentOut,
     EnrolmentPage,
     InvitedOut,
+    NotificationOut,
+    NotificationsOut,
     SelectionIn,
 )
 from enrolment.domain.exports import EXPORT_COLUMNS, csv_lines
@@ -76,11 +78,21 @@ async def get_enrolment(enrolment_id: EntityId, deps: Deps, tenant_id: TenantId)
     return EnrolmentOut.model_validate(found)
 
 
+@router.get("/enrolments/{enrolment_id}/notifications", responses=problems(401, 404))
+async def notifications(
+    enrolment_id: EntityId, deps: Deps, tenant_id: TenantId
+) -> NotificationsOut:
+    """Every message sent to the person (links, reminders, credentials, the welcome),
+    oldest first, each as far as it got: retrying, sent, delivered, failed or undelivered."""
+    found = await queries.notifications_of(deps.uow, tenant_id, enrolment_id)
+    return NotificationsOut(items=[NotificationOut.model_validate(m) for m in found])
+
+
 @router.patch("/enrolments/{enrolment_id}", responses=problems(401, 404, 422))
 async def change_enrolment(
     enrolment_id: EntityId, body: EnrolmentChanges, deps: Deps, caller: CurrentCaller
 ) -> EnrolmentOut:
-    """Change the name, external id, phone, role or cohort; never the email."""
+    """Change the name, external id, phone, role, cohort or locale; never the email."""
     changed = await changes.change_enrolment(
         deps.uow, deps.clock, caller, enrolment_id, body.model_dump(exclude_unset=True)
     )

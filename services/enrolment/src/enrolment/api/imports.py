@@ -80,7 +80,7 @@ async def import_template() -> StreamingResponse:
 @router.post("/imports", **IMPORT_ANSWERS, openapi_extra=CSV_UPLOAD_BODY)
 async def import_csv(request: Request, deps: Deps, caller: CurrentCaller, into: Into) -> ImportOut:
     """Enrol everyone in a CSV (a `text/csv` body, or a multipart upload in `file`): a header
-    naming `email,id,name` in any order, optionally `role,cohort,phone,channel`.
+    naming `email,id,name` in any order, optionally `role,cohort,phone,channel,locale`.
 
     Good rows are enrolled even when others are bad; each bad row is reported with its line
     number, column and reason (the first page of them here; see `GET /v1/imports/{id}`).

@@ -13,14 +13,17 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic.config import JsonDict
 
 from enrolment.domain.invitations import InvitationStatus
+from enrolment.domain.messages import MessageStatus
 from enrolment.domain.people import PLAIN_EMAIL_PATTERN, Person, validate_person
 from enrolment.domain.policy import InvitePolicy
 from enrolment.domain.selection import PeopleSelection
 from enrolment.domain.text import (
     CODE_PATTERN,
+    LOCALE_PATTERN,
     MAX_CODE_LENGTH,
     MAX_EMAIL_LENGTH,
     MAX_EXTERNAL_ID_LENGTH,
+    MAX_LOCALE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_PHONE_LENGTH,
     NAME_PATTERN,
@@ -62,6 +65,16 @@ Phone = Annotated[
         max_length=MAX_PHONE_LENGTH,
         pattern=r"^\+?[0-9][0-9 ().-]*[0-9]$",
         description="Digits, optionally a leading +, spaces, dots, dashes and brackets",
+    ),
+]
+
+Locale = Annotated[
+    str,
+    Field(
+        max_length=MAX_LOCALE_LENGTH,
+        pattern=LOCALE_PATTERN,
+        description="The language of the person's messages, a BCP 47 tag such as en, fr or "
+        "pt-BR (stored with its language lower-cased); absent: English",
     ),
 ]
 
@@ -122,6 +135,7 @@ class EnrolmentIn(BaseModel):
     cohort: Code | None = None
     phone: Phone | None = None
     channel: ChannelIn = "email"
+    locale: Locale | None = None
     invite: InvitePolicy | None = Field(default=None, description="overrides the tenant policy")
 
     def person(self) -> Person:
@@ -130,8 +144,8 @@ class EnrolmentIn(BaseModel):
 
 
 class EnrolmentChanges(BaseModel):
-    """The fields to change; a field left out keeps its value, a null phone or cohort
-    clears it. The email never changes."""
+    """The fields to change; a field left out keeps its value, a null phone, cohort or
+    locale clears it. The email never changes."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -140,6 +154,7 @@ class EnrolmentChanges(BaseModel):
     phone: Phone | None = None
     role: Annotated[RoleIn | None, NEVER_NULL] = None
     cohort: Code | None = None
+    locale: Locale | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -162,7 +177,11 @@ class EnrolmentOut(Out):
     cohort: str | None
     channel: str
     phone: str | None
+    locale: str | None = Field(description="The language of the person's messages; null: English")
     status: str
+    failure_reason: str | None = Field(
+        description="With status failed: why the last link could not be delivered"
+    )
     import_id: str | None
     invitation_id: str | None
     account_id: str | None
@@ -334,5 +353,32 @@ class FunnelOut(Out):
     )
     active: int = Field(description="Whose course is open to them")
     expired: int = Field(description="Whose invitation expired unused")
-    failed: int = Field(description="Who could not be reached: delivery failed for good")
+    failed: int = Field(
+        description="Who could not be reached: the message with their current link was given up"
+    )
     cancelled: int = Field(description="Whose enrolment was withdrawn")
+
+
+class NotificationOut(Out):
+    """One message to the person, as the notification service reported it."""
+
+    notification_id: str
+    invitation_id: str
+    kind: str = Field(description="invitation, resend, reminder, credentials or welcome")
+    channel: str
+    status: MessageStatus = Field(
+        description="retrying (a try failed, another is due), sent, delivered (reported on "
+        "the phone), failed or undelivered (given up)"
+    )
+    attempts: int
+    provider_id: str | None = Field(description="The SMS provider's id of the message")
+    last_error: str | None = Field(description="Why the last try failed, if one did")
+    created_at: datetime = Field(description="When the first news of it was")
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    failed_at: datetime | None
+    next_attempt_at: datetime | None = Field(description="While retrying: the next try")
+
+
+class NotificationsOut(Out):
+    items: list[NotificationOut] = Field(description="Oldest first")

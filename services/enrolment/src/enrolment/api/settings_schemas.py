@@ -9,7 +9,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from enrolment.api.schemas import NEVER_NULL, Out
 from enrolment.domain.policy import InvitePolicy
-from enrolment.domain.settings import MAX_REMINDER_AFTER_HOURS, MAX_REMINDERS_LIMIT
+from enrolment.domain.settings import (
+    MAX_MESSAGE_INTRO_LENGTH,
+    MAX_MESSAGES_PER_SECOND,
+    MAX_REMINDER_AFTER_HOURS,
+    MAX_REMINDERS_LIMIT,
+    MAX_SENDER_NAME_LENGTH,
+    MESSAGE_INTRO_PATTERN,
+    SENDER_NAME_PATTERN,
+)
 
 _TTL_HOURS = Field(
     gt=0, le=MAX_LINK_TTL_HOURS, description="How long each link stays usable, in hours"
@@ -53,6 +61,24 @@ _USERNAME_SOURCE = Field(
     "(the form has no username field)"
 )
 
+_SENDER_NAME = Field(
+    max_length=MAX_SENDER_NAME_LENGTH,
+    pattern=SENDER_NAME_PATTERN,
+    description="The name the tenant's emails come from (their From); null: the platform's",
+)
+_MESSAGE_INTRO = Field(
+    max_length=MAX_MESSAGE_INTRO_LENGTH,
+    pattern=MESSAGE_INTRO_PATTERN,
+    description="A short plain text the tenant's messages open with (an SMS leaves it out "
+    "when it would not fit); null: none",
+)
+_MESSAGES_PER_SECOND = Field(
+    gt=0,
+    le=MAX_MESSAGES_PER_SECOND,
+    description="How many of the tenant's messages are sent a second at most; null: the "
+    "platform's default",
+)
+
 
 class SettingsOut(Out):
     invite_policy: Annotated[InvitePolicy, _INVITE_POLICY]
@@ -63,6 +89,9 @@ class SettingsOut(Out):
     max_reminders: Annotated[int, _MAX_REMINDERS, Field(ge=0, le=MAX_REMINDERS_LIMIT)]
     activation: Annotated[Activation, _ACTIVATION]
     username_source: Annotated[UsernameSource, _USERNAME_SOURCE]
+    sender_name: Annotated[str | None, _SENDER_NAME]
+    message_intro: Annotated[str | None, _MESSAGE_INTRO]
+    messages_per_second: Annotated[float | None, _MESSAGES_PER_SECOND]
 
 
 class SettingsIn(BaseModel):
@@ -78,3 +107,6 @@ class SettingsIn(BaseModel):
     max_reminders: Annotated[ReminderCount | None, _MAX_REMINDERS, NEVER_NULL] = None
     activation: Annotated[Activation | None, _ACTIVATION, NEVER_NULL] = None
     username_source: Annotated[UsernameSource | None, _USERNAME_SOURCE, NEVER_NULL] = None
+    sender_name: Annotated[str | None, _SENDER_NAME] = None
+    message_intro: Annotated[str | None, _MESSAGE_INTRO] = None
+    messages_per_second: Annotated[JsonNumber | None, _MESSAGES_PER_SECOND] = None

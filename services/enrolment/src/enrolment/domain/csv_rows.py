@@ -9,7 +9,7 @@ from enrolment.domain.text import printable
 from enrolment.errors import FileTooLarge, InvalidCsv, InvalidEnrolment
 
 REQUIRED_COLUMNS = ("email", "id", "name")
-OPTIONAL_COLUMNS = ("role", "cohort", "phone", "channel")
+OPTIONAL_COLUMNS = ("role", "cohort", "phone", "channel", "locale")
 # Errors an import's report shows at once, and at most on one page.
 ERRORS_PAGE = 100
 MAX_ERRORS_PAGE = 1000
@@ -125,6 +125,7 @@ def _rows(
                 cohort=cell.get("cohort"),
                 phone=cell.get("phone"),
                 channel=cell.get("channel"),
+                locale=cell.get("locale"),
             )
         except InvalidEnrolment as error:
             yield RowError(line, error.field, error.reason, _raw(values))

@@ -9,7 +9,7 @@ from datetime import datetime
 EXPORT_COLUMNS = (
     "id", "email", "name", "external_id", "role", "course", "cohort", "phone", "channel",
     "status", "import_id", "invited_at", "emailed_at", "registered_at", "activated_at",
-    "created_at",
+    "created_at", "locale",
 )  # fmt: skip
 IMPORT_ERROR_COLUMNS = ("line", "column", "reason", "row")
 

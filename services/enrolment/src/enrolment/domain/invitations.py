@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from enrolment.domain.messages import LINK_KINDS, MessageState
 from enrolment.domain.statuses import EnrolmentStatus
 from enrolment.errors import SendRefused
 
@@ -22,8 +23,8 @@ class InvitationStatus(StrEnum):
 
 
 # A link may be sent again (resend, reminder) only to these people: invited, and their
-# link unused (pending) or dead of old age (expired).
-SENDABLE = (EnrolmentStatus.INVITED, EnrolmentStatus.EXPIRED)
+# link unused (pending), dead of old age (expired), or never delivered (failed).
+SENDABLE = (EnrolmentStatus.INVITED, EnrolmentStatus.EXPIRED, EnrolmentStatus.FAILED)
 OPEN_INVITATIONS = (InvitationStatus.PENDING, InvitationStatus.EXPIRED)
 # Seed 001: no spam on double clicks.
 REMINDER_QUIET_PERIOD = timedelta(hours=1)
@@ -72,6 +73,29 @@ def expiry_applies(expired_send_count: int, stored_send_count: int | None) -> bo
     """An InvitationExpired counts only for the link the view knows: a newer one was sent
     since when it is lower, and the view has not heard of it yet when it is higher."""
     return stored_send_count == expired_send_count
+
+
+@dataclass(frozen=True)
+class CurrentLink:
+    """The latest link of an enrolment's invitation the view knows."""
+
+    invitation_id: str
+    sent_at: datetime
+    send_count: int
+
+
+def carried_link(message: MessageState, link: CurrentLink | None) -> bool:
+    """Whether this message carried the enrolment's current link: the same invitation and
+    the same send count. (A notification event from before they named the link: each
+    link's message is made after its InvitationIssued, so a message first heard of before
+    the current link was sent carried an earlier one.)"""
+    if link is None or message.kind not in LINK_KINDS:
+        return False
+    if message.invitation_id != link.invitation_id:
+        return False
+    if message.send_count is not None:
+        return message.send_count == link.send_count
+    return message.created_at >= link.sent_at
 
 
 def check_can_send(

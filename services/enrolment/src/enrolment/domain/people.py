@@ -10,9 +10,11 @@ from email_validator import EmailNotValidError, validate_email
 from onboarding_contracts.events import Channel, Role
 
 from enrolment.domain.text import (
+    LOCALE_PATTERN,
     MAX_CODE_LENGTH,
     MAX_EMAIL_LENGTH,
     MAX_EXTERNAL_ID_LENGTH,
+    MAX_LOCALE_LENGTH,
     MAX_NAME_LENGTH,
     MAX_PHONE_LENGTH,
     refuse_control_characters,
@@ -22,7 +24,7 @@ from enrolment.errors import InvalidEnrolment
 
 ROLES: tuple[str, ...] = get_args(Role)
 CHANNELS: tuple[str, ...] = get_args(Channel)
-EDITABLE_FIELDS = ("name", "external_id", "phone", "role", "cohort")
+EDITABLE_FIELDS = ("name", "external_id", "phone", "role", "cohort", "locale")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Person:
     cohort: str | None = None
     phone: str | None = None
     channel: Channel = "email"
+    locale: str | None = None  # the language of their messages; None: English
 
 
 # A plain ASCII address: a dot-atom mailbox (no leading, trailing or double dot) at a
@@ -94,6 +97,22 @@ def clean_channel(raw: str | None) -> Channel:
     return cast(Channel, channel)
 
 
+_LOCALE = re.compile(LOCALE_PATTERN)
+
+
+def clean_locale(raw: str | None) -> str | None:
+    """A language tag ("fr", "pt-BR") with its language lower-cased and the rest as given;
+    None for a blank one."""
+    refuse_control_characters("locale", raw)
+    tag = (raw or "").strip()
+    if not tag:
+        return None
+    if len(tag) > MAX_LOCALE_LENGTH or not _LOCALE.fullmatch(tag):
+        raise InvalidEnrolment("locale", "not a language tag (such as en, fr or pt-BR)")
+    language, dash, rest = tag.partition("-")
+    return language.lower() + dash + rest
+
+
 def optional_text(field: str, raw: str | None, limit: int) -> str | None:
     """A trimmed value, or None for a blank one; no control characters, not too long."""
     if not raw:
@@ -123,6 +142,7 @@ def validate_person(
     cohort: str | None = None,
     phone: str | None = None,
     channel: str | None = None,
+    locale: str | None = None,
 ) -> Person:
     if not _given(email):
         raise InvalidEnrolment("email", "missing email")
@@ -141,6 +161,7 @@ def validate_person(
         cohort=optional_text("cohort", cohort, MAX_CODE_LENGTH),
         phone=person_phone,
         channel=person_channel,
+        locale=clean_locale(locale),
     )
 
 
@@ -171,6 +192,8 @@ def validate_changes(changes: Mapping[str, object]) -> dict[str, str | None]:
     for optional, limit in (("phone", MAX_PHONE_LENGTH), ("cohort", MAX_CODE_LENGTH)):
         if optional in given:
             clean[optional] = optional_text(optional, given[optional], limit)
+    if "locale" in given:
+        clean["locale"] = clean_locale(given["locale"])
     return clean
 
 

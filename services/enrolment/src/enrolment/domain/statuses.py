@@ -15,6 +15,7 @@ class EnrolmentStatus(StrEnum):
     PENDING_ACTIVATION = "pending_activation"
     ACTIVE = "active"
     EXPIRED = "expired"
+    FAILED = "failed"  # the last link could not be delivered (domain/messages.py)
     CANCELLED = "cancelled"
 
 
@@ -22,8 +23,15 @@ class EnrolmentStatus(StrEnum):
 INVITABLE = EnrolmentStatus.ENROLLED
 # Who can be sent credentials: anyone who has not registered and is not withdrawn.
 CREDENTIALS_FROM = frozenset(
-    {EnrolmentStatus.ENROLLED, EnrolmentStatus.INVITED, EnrolmentStatus.EXPIRED}
+    {
+        EnrolmentStatus.ENROLLED,
+        EnrolmentStatus.INVITED,
+        EnrolmentStatus.EXPIRED,
+        EnrolmentStatus.FAILED,
+    }
 )
+# Whom a new link makes invited (again).
+_INVITED_BY_A_LINK = (EnrolmentStatus.ENROLLED, EnrolmentStatus.EXPIRED, EnrolmentStatus.FAILED)
 
 
 @dataclass(frozen=True)
@@ -46,9 +54,19 @@ def new_enrolment(
 
 
 def status_after_invitation_issued(current: EnrolmentStatus) -> EnrolmentStatus:
-    """A (re)sent invitation makes an enrolled or expired person invited; nothing else moves."""
-    if current in (EnrolmentStatus.ENROLLED, EnrolmentStatus.EXPIRED):
+    """A (re)sent invitation makes an enrolled, expired or failed person invited (a new
+    link is a new chance to reach them); nothing else moves."""
+    if current in _INVITED_BY_A_LINK:
         return EnrolmentStatus.INVITED
+    return current
+
+
+def status_after_delivery_failed(current: EnrolmentStatus) -> EnrolmentStatus:
+    """The message carrying an invited person's current link was given up: they are failed
+    until a newer link is sent. Anyone further along (or withdrawn) stays as they are, and
+    an expired link stays expired."""
+    if current is EnrolmentStatus.INVITED:
+        return EnrolmentStatus.FAILED
     return current
 
 
@@ -97,7 +115,7 @@ class ActivationRefusal(StrEnum):
 
     ACTIVE = "active"  # already
     CANCELLED = "cancelled"
-    NOT_REGISTERED = "not_registered"  # enrolled, invited or expired: no account yet
+    NOT_REGISTERED = "not_registered"  # enrolled, invited, expired or failed: no account yet
 
 
 # The only status an admin can activate from (`check_activatable`); bulk activation selects it.

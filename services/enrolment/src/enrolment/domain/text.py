@@ -17,6 +17,10 @@ MAX_EXTERNAL_ID_LENGTH = 100
 MAX_PHONE_LENGTH = 32
 MAX_CODE_LENGTH = 200  # course and cohort codes
 MAX_FILTER_LENGTH = 200
+MAX_LOCALE_LENGTH = 35
+
+# The contract's `Locale`: a BCP 47 language tag ("en", "fr", "pt-BR").
+LOCALE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 # A course or cohort code: no control character, no space at either end.
 CODE_PATTERN = r"^[^\x00-\x20\x7f]([^\x00-\x1f\x7f]*[^\x00-\x20\x7f])?$"

@@ -11,6 +11,7 @@ from enrolment.store.enrolments import EnrolmentRows
 from enrolment.store.funnel import FunnelRows
 from enrolment.store.imports import ImportRows
 from enrolment.store.invitations import InvitationRows
+from enrolment.store.messages import MessageRows
 from enrolment.store.reminders import ReminderRows
 from enrolment.store.tenants import TenantRows
 
@@ -28,6 +29,7 @@ class EnrolmentTransaction(Transaction):
         self.imports = ImportRows(conn)
         self.accounts = AccountRows(conn)
         self.invitations = InvitationRows(conn)
+        self.messages = MessageRows(conn)
         self.reminders = ReminderRows(conn)
         self.bulk = BulkRows(conn)
 

@@ -26,7 +26,9 @@ class Enrolment:
     cohort: str | None
     channel: Channel
     phone: str | None
+    locale: str | None
     status: EnrolmentStatus
+    failure_reason: str | None  # with status failed: why the last link was not delivered
     import_id: str | None
     invitation_id: str | None
     account_id: str | None
@@ -92,18 +94,19 @@ class EnrolmentRows(Rows):
             """INSERT INTO enrolments
                    (id, tenant_id, course, import_id, status, account_id, registered_at,
                     activated_at, invitation_requested_at, created_at, updated_at,
-                    email, name, external_id, role, cohort, phone, channel)
+                    email, name, external_id, role, cohort, phone, channel, locale)
                SELECT u.id, $1, $2, $3, u.status, u.account_id,
                       CASE WHEN u.account_id IS NULL THEN NULL ELSE $4::timestamptz END,
                       CASE WHEN u.account_id IS NULL THEN NULL ELSE $4::timestamptz END,
                       CASE WHEN u.invite THEN $4::timestamptz END,
                       $4, $4,
-                      u.email, u.name, u.external_id, u.role, u.cohort, u.phone, u.channel
+                      u.email, u.name, u.external_id, u.role, u.cohort, u.phone, u.channel,
+                      u.locale
                FROM unnest($5::text[], $6::text[], $7::text[], $8::bool[], $9::text[],
                            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-                           $15::text[])
+                           $15::text[], $16::text[])
                     AS u(id, status, account_id, invite, email, name, external_id, role,
-                         cohort, phone, channel)
+                         cohort, phone, channel, locale)
                ON CONFLICT (tenant_id, course, email) DO NOTHING
                RETURNING id""",
             tenant_id,
@@ -121,6 +124,7 @@ class EnrolmentRows(Rows):
             [e.person.cohort for e in enrolments],
             [e.person.phone for e in enrolments],
             [e.person.channel for e in enrolments],
+            [e.person.locale for e in enrolments],
         )
         return {row["id"] for row in rows}
 
@@ -215,13 +219,15 @@ class EnrolmentRows(Rows):
     async def mark_invited(
         self, invited: Sequence[tuple[str, EnrolmentStatus, str, datetime]], at: datetime
     ) -> None:
-        """(enrolment id, new status, invitation id, when) for each enrolment invited."""
+        """(enrolment id, new status, invitation id, when) for each enrolment sent a new
+        link: a failure to deliver an earlier one is history now."""
         if not invited:
             return
         ids, statuses, invitation_ids, times = zip(*invited, strict=True)
         await self.conn.execute(
             """UPDATE enrolments e SET status = u.status, invitation_id = u.invitation_id,
-                   invited_at = coalesce(e.invited_at, u.at), updated_at = $5
+                   invited_at = coalesce(e.invited_at, u.at), failure_reason = NULL,
+                   updated_at = $5
                FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
                     AS u(id, status, invitation_id, at)
                WHERE e.id = u.id""",
@@ -263,12 +269,23 @@ class EnrolmentRows(Rows):
         )
 
     async def mark_delivery_failed(
-        self, enrolment_id: str, failed_at: datetime, at: datetime
+        self, failed: Sequence[tuple[str, EnrolmentStatus, str | None, datetime]], at: datetime
     ) -> None:
+        """(enrolment id, new status, reason, when) for each enrolment whose current link
+        could not be delivered."""
+        if not failed:
+            return
+        ids, statuses, reasons, times = zip(*failed, strict=True)
         await self.conn.execute(
-            "UPDATE enrolments SET failed_at = $2, updated_at = $3 WHERE id = $1",
-            enrolment_id,
-            failed_at,
+            """UPDATE enrolments e SET status = u.status, failure_reason = u.reason,
+                   failed_at = u.at, updated_at = $5
+               FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
+                    AS u(id, status, reason, at)
+               WHERE e.id = u.id""",
+            list(ids),
+            [s.value for s in statuses],
+            list(reasons),
+            list(times),
             at,
         )
 

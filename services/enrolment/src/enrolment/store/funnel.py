@@ -20,7 +20,7 @@ class Funnel:
     pending_activation: int  # registered; the tenant's admin has not activated them yet
     active: int
     expired: int  # their last link expired unused (InvitationExpired), no newer one since
-    failed: int  # could not be reached: delivery failed for good, never delivered since
+    failed: int  # their current link could not be delivered (status failed)
     cancelled: int
 
 
@@ -29,7 +29,7 @@ FUNNEL_FIELDS = tuple(f.name for f in fields(Funnel))
 
 class FunnelRows(Rows):
     async def funnel(self, tenant_id: str, selection: Selection) -> Funnel:
-        where, values = selection_where(selection, first_parameter=6)
+        where, values = selection_where(selection, first_parameter=7)
         row = await self.conn.fetchrow(
             f"""SELECT count(*) AS enrolled,
                        count(invited_at) AS invited,
@@ -38,7 +38,7 @@ class FunnelRows(Rows):
                        count(*) FILTER (WHERE status = $5) AS pending_activation,
                        count(*) FILTER (WHERE status = $2) AS active,
                        count(*) FILTER (WHERE status = $3) AS expired,
-                       count(failed_at) FILTER (WHERE emailed_at IS NULL) AS failed,
+                       count(*) FILTER (WHERE status = $6) AS failed,
                        count(*) FILTER (WHERE status = $4) AS cancelled
                 FROM enrolments
                 WHERE tenant_id = $1{where}""",
@@ -47,6 +47,7 @@ class FunnelRows(Rows):
             EnrolmentStatus.EXPIRED.value,
             EnrolmentStatus.CANCELLED.value,
             EnrolmentStatus.PENDING_ACTIVATION.value,
+            EnrolmentStatus.FAILED.value,
             *values,
         )
         return Funnel(**{f: row[f] for f in FUNNEL_FIELDS})

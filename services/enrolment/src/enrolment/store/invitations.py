@@ -8,7 +8,7 @@ from datetime import datetime
 
 import asyncpg
 
-from enrolment.domain.invitations import InvitationStatus, Sent
+from enrolment.domain.invitations import CurrentLink, InvitationStatus, Sent
 from enrolment.domain.selection import InvitationSelection
 from enrolment.store.rows import Place, Rows, after_place, equal_to
 
@@ -59,6 +59,18 @@ class InvitationRows(Rows):
             list(enrolment_ids),
         )
         return {r["enrolment_id"]: r["send_count"] for r in rows}
+
+    async def current_links(self, enrolment_ids: Sequence[str]) -> dict[str, CurrentLink]:
+        """The latest link the view knows, per enrolment that has one."""
+        rows = await self.conn.fetch(
+            """SELECT enrolment_id, invitation_id, last_sent_at, send_count FROM invitations
+               WHERE enrolment_id = ANY($1::text[])""",
+            list(enrolment_ids),
+        )
+        return {
+            r["enrolment_id"]: CurrentLink(r["invitation_id"], r["last_sent_at"], r["send_count"])
+            for r in rows
+        }
 
     async def record_sent(self, sends: Sequence[Sent], at: datetime) -> None:
         """Each link (one per enrolment) is the invitation's latest now, pending, unless the

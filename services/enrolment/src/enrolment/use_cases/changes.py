@@ -33,7 +33,7 @@ async def change_enrolment(
     enrolment_id: str,
     changes: Mapping[str, object],
 ) -> Enrolment:
-    """Change the name, external id, phone, role or cohort; never the email."""
+    """Change the name, external id, phone, role, cohort or locale; never the email."""
     clean = validate_changes(changes)
     async with uow() as tx:
         enrolment = await _locked(tx, caller.tenant_id, enrolment_id)

@@ -65,8 +65,8 @@ async def send_credentials(
     *,
     batch_size: int = CREDENTIALS_BATCH_SIZE,
 ) -> CredentialsSent:
-    """Credentials for everyone selected who has not registered (enrolled, invited or
-    expired), by `channel` or each person's own, a batch per transaction in id order. Their
+    """Credentials for everyone selected who has not registered (enrolled, invited, expired
+    or failed), by `channel` or each person's own, a batch per transaction in id order. Their
     current invitation link, if any, dies when the new one is sent."""
     selection.check_names_someone("send credentials to")
     requested = activated = unreachable = 0

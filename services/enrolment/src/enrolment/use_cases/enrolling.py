@@ -103,7 +103,7 @@ def _events_of(origin: Origin, target: Target, enrolment: NewEnrolment) -> list[
             import_id=target.import_id,
             invite=enrolment.invite,
             link_policy=target.link_policy,
-            **vars(p),  # email, name, external_id, role, cohort, phone, channel
+            **vars(p),  # email, name, external_id, role, cohort, phone, channel, locale
         ),
     )
     if enrolment.account_id is None:

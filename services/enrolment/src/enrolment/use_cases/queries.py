@@ -8,6 +8,7 @@ from typing import Generic, Protocol, TypeVar
 from onboarding_kit.uow import UnitOfWork
 
 from enrolment.domain.cursors import decode_cursor, encode_cursor
+from enrolment.domain.messages import MessageState
 from enrolment.domain.selection import InvitationSelection, Selection
 from enrolment.errors import EnrolmentNotFound
 from enrolment.store import EnrolmentTransaction
@@ -128,3 +129,12 @@ async def funnel(
 ) -> Funnel:
     async with uow() as tx:
         return await tx.funnel.funnel(tenant_id, selection)
+
+
+async def notifications_of(
+    uow: UnitOfWork[EnrolmentTransaction], tenant_id: str, enrolment_id: str
+) -> list[MessageState]:
+    """Every message to the tenant's enrolment, oldest first; another tenant's is not found."""
+    async with uow() as tx:
+        await existing_enrolment(tx, tenant_id, enrolment_id)
+        return await tx.messages.of_enrolment(enrolment_id)

@@ -11,8 +11,6 @@ from onboarding_contracts import (
     InvitationExpired,
     InvitationIssued,
     InvitationRevoked,
-    NotificationFailed,
-    NotificationSent,
     Origin,
     RegistrationCompleted,
 )
@@ -34,6 +32,7 @@ from enrolment.domain.statuses import (
 )
 from enrolment.store import EnrolmentTransaction
 from enrolment.use_cases.caller import SOURCE
+from enrolment.use_cases.deliveries import fail_enrolments
 
 
 def sent_by(event: InvitationIssued) -> Sent:
@@ -51,9 +50,10 @@ def sent_by(event: InvitationIssued) -> Sent:
 
 async def links_sent(tx: EnrolmentTransaction, sends: list[Sent], at: datetime) -> None:
     """Links the invitation service sent (told by its events, or by its answer to a
-    resend): the view of each invitation follows its latest link, and an enrolled or
-    expired person is invited (again). A link older than the one the view knows changes
-    nothing: it died when the newer one was sent."""
+    resend): the view of each invitation follows its latest link, and an enrolled, expired
+    or failed person is invited (again). A link older than the one the view knows changes
+    nothing: it died when the newer one was sent. The message of a link may have been given
+    up before the link's own event came (another topic): the person is failed at once."""
     latest = latest_sends(sends)
     ids = [s.enrolment_id for s in latest]
     current = await tx.enrolments.statuses_for_update(ids)
@@ -74,6 +74,9 @@ async def links_sent(tx: EnrolmentTransaction, sends: list[Sent], at: datetime) 
         ],
         at,
     )
+    if newer:
+        given_up = await tx.messages.given_up_of([s.enrolment_id for s in newer])
+        await fail_enrolments(tx, given_up, at)
 
 
 async def invitations_issued(
@@ -121,20 +124,6 @@ async def invitation_revoked(
     await tx.invitations.settle(
         data.enrolment_id, data.invitation_id, InvitationStatus.REVOKED, clock()
     )
-
-
-async def notifications_sent(
-    tx: EnrolmentTransaction, events: Sequence[NotificationSent], *, clock: Clock
-) -> None:
-    await tx.enrolments.mark_emailed(
-        [(e.data.enrolment_id, e.data.sent_at) for e in events], clock()
-    )
-
-
-async def notification_failed(
-    tx: EnrolmentTransaction, event: NotificationFailed, *, clock: Clock
-) -> None:
-    await tx.enrolments.mark_delivery_failed(event.data.enrolment_id, event.time, clock())
 
 
 async def registration_completed(

@@ -2,6 +2,8 @@
 
 from collections.abc import Mapping
 
+from onboarding_contracts import MessagingSettingsChanged
+from onboarding_contracts.events import MessagingSettingsChangedData
 from onboarding_kit.clock import Clock
 from onboarding_kit.ids import IdFactory
 from onboarding_kit.uow import UnitOfWork
@@ -10,6 +12,7 @@ from enrolment.domain.api_keys import hash_api_key
 from enrolment.domain.settings import TenantSettings
 from enrolment.errors import Unauthenticated
 from enrolment.store import EnrolmentTransaction
+from enrolment.use_cases.caller import Caller
 
 
 async def authenticate_tenant(uow: UnitOfWork[EnrolmentTransaction], api_key: str) -> str:
@@ -35,12 +38,25 @@ async def tenant_settings(uow: UnitOfWork[EnrolmentTransaction], tenant_id: str)
 
 
 async def change_settings(
-    uow: UnitOfWork[EnrolmentTransaction], tenant_id: str, changes: Mapping[str, object]
+    uow: UnitOfWork[EnrolmentTransaction], caller: Caller, changes: Mapping[str, object]
 ) -> TenantSettings:
     """Apply the settings given; those left out keep their values. Every later link,
-    resend and reminder follows the new ones; links already sent keep theirs."""
+    resend and reminder follows the new ones; links already sent keep theirs. A change to
+    how messages are sent is announced (MessagingSettingsChanged, with all of them) in the
+    same transaction: the notification service follows it from its next message on."""
     async with uow() as tx:
-        current = await tx.tenants.settings(tenant_id, for_update=True)
+        current = await tx.tenants.settings(caller.tenant_id, for_update=True)
         changed = current.changed(changes)
-        await tx.tenants.save_settings(tenant_id, changed)
+        await tx.tenants.save_settings(caller.tenant_id, changed)
+        if changed.messaging != current.messaging:
+            await tx.publish(
+                [
+                    MessagingSettingsChanged.new(
+                        caller.origin,
+                        MessagingSettingsChangedData(
+                            tenant_id=caller.tenant_id, **changed.messaging
+                        ),
+                    )
+                ]
+            )
     return changed

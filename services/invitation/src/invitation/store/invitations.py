@@ -45,6 +45,8 @@ class Invitation:
     username_source: UsernameSource = "chosen"
     # Migration 0005: what the link leads to (set_password once credentials were sent).
     purpose: LinkPurpose = "sign_up"
+    # Migration 0006: the language of the person's messages; None: English.
+    locale: str | None = None
 
     @property
     def invitation_id(self) -> str:
@@ -120,6 +122,7 @@ _INSERTED = {
     "activation": "text",
     "username_source": "text",
     "purpose": "text",
+    "locale": "text",
     "token_hash": "bytea",
 }
 _INSERTED_NAMES = ", ".join(_INSERTED)

@@ -53,6 +53,7 @@ def first_invitation(
         activation=policy.activation,
         username_source=policy.username_source,
         purpose=purpose,
+        locale=person.locale,
     )
 
 

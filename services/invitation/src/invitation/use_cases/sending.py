@@ -65,6 +65,9 @@ class Links:
                 reminder_count=invitation.reminder_count,
                 purpose=invitation.purpose,
                 username=invitation.username,
+                # Stored with the invitation: a resend or a reminder keeps them.
+                locale=invitation.locale,
+                course_title=invitation.course_title,
                 sealed_link=self.sealer.seal(
                     accept_link(self.registration_url, token),
                     context=sealed_link_context(

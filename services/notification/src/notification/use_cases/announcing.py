@@ -24,13 +24,14 @@ def _origin(message: Message) -> Origin:
     return Origin(SOURCE, message.tenant_id, message.correlation_id, message.causation_id)
 
 
-def _about(message: Message) -> dict[str, str]:
+def _about(message: Message) -> dict[str, str | int]:
     return {
         "notification_id": message.id,
         "invitation_id": message.invitation_id,
         "enrolment_id": message.enrolment_id,
         "channel": message.channel,
         "kind": message.kind,
+        **({} if message.send_count is None else {"send_count": message.send_count}),
     }
 
 

@@ -45,6 +45,7 @@ class ApprovedAccount:
     email: str
     username: str
     first_name: str
+    invitation_id: str  # the invitation the account was made through
 
 
 class AccountRows:
@@ -138,7 +139,7 @@ class AccountRows:
         row = await self.conn.fetchrow(
             """UPDATE accounts SET status = 'active', activated_at = $3
                WHERE id = $1 AND tenant_id = $2 AND status = 'pending_activation'
-               RETURNING id, enrolment_id, email, username, first_name""",
+               RETURNING id, enrolment_id, email, username, first_name, invitation_id""",
             account_id,
             tenant_id,
             at,
@@ -146,7 +147,12 @@ class AccountRows:
         if row is None:
             return None
         return ApprovedAccount(
-            row["id"], row["enrolment_id"], row["email"], row["username"], row["first_name"]
+            row["id"],
+            row["enrolment_id"],
+            row["email"],
+            row["username"],
+            row["first_name"],
+            row["invitation_id"],
         )
 
     async def release_reserved_before(self, cutoff: datetime, *, batch: int = 1000) -> int:

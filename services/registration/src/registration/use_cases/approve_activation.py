@@ -35,6 +35,7 @@ async def approve_activation(
                 AccountActivatedData(
                     account_id=account.account_id,
                     enrolment_id=account.enrolment_id,
+                    invitation_id=account.invitation_id,
                     email=account.email,
                     username=account.username,
                     first_name=account.first_name,

@@ -173,6 +173,7 @@ def _events(
         AccountActivatedData(
             account_id=account_id,
             enrolment_id=link.enrolment_id,
+            invitation_id=link.invitation_id,
             email=link.email,
             username=sign_up.username,
             first_name=sign_up.first_name,
