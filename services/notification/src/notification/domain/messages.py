@@ -170,6 +170,8 @@ _templates = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    # The templates ship with the code: compiled once, never looked at on disk again.
+    auto_reload=False,
 )
 
 

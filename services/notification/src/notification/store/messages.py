@@ -221,6 +221,25 @@ class MessageRows:
             provider_id,
         )
 
+    async def record_sent_many(
+        self, sent: Sequence[tuple[str, str | None]], at: datetime
+    ) -> list[Message]:
+        """`record_sent` for many messages (id, provider id) in one statement."""
+        if not sent:
+            return []
+        rows = await self.conn.fetch(
+            f"""UPDATE messages AS m
+                SET status = 'sent', provider_id = s.provider_id, sent_at = $3,
+                    last_error = NULL, lease_until = NULL, updated_at = $3
+                FROM unnest($1::text[], $2::text[]) AS s (id, provider_id)
+                WHERE m.id = s.id AND m.status = 'sending'
+                RETURNING {_M_COLUMNS}""",
+            [message_id for message_id, _ in sent],
+            [provider_id for _, provider_id in sent],
+            at,
+        )
+        return [Message.from_row(r) for r in rows]
+
     async def record_failed(self, message_id: str, reason: str, at: datetime) -> Message | None:
         return await self._record(
             message_id, "status = 'failed', last_error = $3, failed_at = $2", at, reason

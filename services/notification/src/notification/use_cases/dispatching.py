@@ -4,15 +4,17 @@ records how each try ended.
 At most `concurrency` messages are in flight per channel, and a message is taken only when
 there is a slot for it, so the messages a crash can send twice (taken, handed over, not
 recorded yet) are never more than that. Taking is a short transaction (a lease until
-`now + lease`); recording is one more per message. When recording fails (the database
-restarts), the outcome is kept and recorded again until the database answers, so a
-database restart re-sends nothing; the slot stays taken meanwhile. A sender killed while
-sending leaves its messages leased: once the lease runs out, any sender takes them again.
+`now + lease`); recording is another: the outcomes that end together are recorded together,
+and a message's slot is free only once its outcome is recorded. When recording fails (the
+database restarts), the outcomes are kept and recorded again until the database answers, so
+a database restart re-sends nothing. A sender killed while sending leaves its messages
+leased: once the lease runs out, any sender takes them again.
 
 Messages are taken from every tenant waiting, each as far as its send rate allows
 (`domain.pacing`), and a channel that asks to slow down gets fewer slots for a while."""
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -32,12 +34,22 @@ from notification.store import NotificationTransaction
 from notification.store.messages import Message
 from notification.store.tenants import TenantMessaging
 from notification.use_cases.delivering import Channels, deliver
-from notification.use_cases.recording import record_outcome
+from notification.use_cases.recording import record_outcomes
 
 log = logging.getLogger(__name__)
 
 CHANNELS = ("email", "sms")
 RECORD_RETRY_MAX_S = 5.0
+RECORD_BATCH = 200  # outcomes recorded in one transaction at most
+
+
+@dataclass
+class _Ended:
+    """A try that ended, waiting to be recorded; its slot is held until it is."""
+
+    message: Message
+    outcome: Outcome
+    recorded: asyncio.Future[None]
 
 
 @dataclass
@@ -67,8 +79,10 @@ class Dispatcher:
     sent: int = 0  # tries recorded, whatever their outcome
     _stopping: bool = False
     _leases_released_at: float = float("-inf")
+    _ended: asyncio.Queue[_Ended] = field(default_factory=asyncio.Queue)
 
     async def run(self) -> None:
+        recorder = asyncio.create_task(self._record_ended(), name="sender-recorder")
         try:
             while not self._stopping:
                 try:
@@ -82,6 +96,9 @@ class Dispatcher:
             tasks = [t for running in self.in_flight.values() for t in running]
             await asyncio.gather(*tasks, return_exceptions=True)
         finally:
+            recorder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await recorder
             await self.wakeup.close()
 
     async def stop(self) -> None:
@@ -90,8 +107,12 @@ class Dispatcher:
         self.wakeup.set()
 
     def _free(self, channel: str) -> int:
+        """Slots free on the channel, counted only once a quarter of them are (or the
+        channel is idle): a queue is not looked at for every single slot freed."""
         slots = max(1, int(self.config.concurrency * self.pacing.channel_pace(channel)))
-        return slots - len(self.in_flight[channel])
+        busy = len(self.in_flight[channel])
+        free = slots - busy
+        return free if busy == 0 or free >= max(1, slots // 4) else 0
 
     async def take(self) -> int:
         """Take what may go now on each channel, and start trying it; how many."""
@@ -125,34 +146,43 @@ class Dispatcher:
         task.add_done_callback(running.discard)
 
     async def _try(self, message: Message, tenant: TenantMessaging) -> None:
-        try:
-            outcome = await deliver(message, tenant, self.channels)
-            if isinstance(outcome, Deferred) and outcome.slow_down:
-                self.pacing.slow_down(message.channel, outcome.retry_after, self.monotonic())
-            elif not isinstance(outcome, Deferred):
-                self.pacing.went_through(message.channel)
-            await self._record(message, outcome)
-        finally:
-            self.wakeup.set()  # a slot is free
+        outcome = await deliver(message, tenant, self.channels)
+        if isinstance(outcome, Deferred) and outcome.slow_down:
+            self.pacing.slow_down(message.channel, outcome.retry_after, self.monotonic())
+        elif not isinstance(outcome, Deferred):
+            self.pacing.went_through(message.channel)
+        ended = _Ended(message, outcome, asyncio.get_running_loop().create_future())
+        self._ended.put_nowait(ended)
+        await ended.recorded
 
-    async def _record(self, message: Message, outcome: Outcome) -> None:
-        """Record until the database takes it (or the process ends)."""
+    async def _record_ended(self) -> None:
+        """Record the tries that ended, those ended together in one transaction, each
+        until the database takes it; then their slots are free."""
+        while True:
+            batch = [await self._ended.get()]
+            while len(batch) < RECORD_BATCH and not self._ended.empty():
+                batch.append(self._ended.get_nowait())
+            await self._record(batch)
+            for ended in batch:
+                ended.recorded.set_result(None)
+            self.wakeup.set()  # slots are free
+
+    async def _record(self, batch: list[_Ended]) -> None:
         pause = 0.2
         while True:
             try:
                 async with self.uow() as tx:
-                    await record_outcome(
+                    await record_outcomes(
                         tx,
-                        message,
-                        outcome,
+                        [(ended.message, ended.outcome) for ended in batch],
                         now=self.clock(),
                         retries=self.retries,
                         random=self.random,
                     )
-                self.sent += 1
+                self.sent += len(batch)
                 return
             except Exception as error:
-                self._log_failure("a message's outcome cannot be recorded yet", error)
+                self._log_failure("outcomes cannot be recorded yet", error)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, RECORD_RETRY_MAX_S)
 

@@ -1,8 +1,11 @@
-"""Recording how a try ended, in a short transaction of its own, with the event that tells
-it: sent, failed, or deferred to its next attempt (failed once the retry policy gives up)."""
+"""Recording how tries ended, in a short transaction of their own, with the events that
+tell it: sent, failed, or deferred to the next attempt (failed once the retry policy gives
+up)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+
+from onboarding_contracts import Envelope
 
 from notification.domain.delivery import Deferred, Outcome, Rejected, RetryPolicy, Sent
 from notification.store import NotificationTransaction
@@ -19,8 +22,9 @@ async def record_outcome(
     retries: RetryPolicy,
     random: Callable[[], float],
 ) -> Message | None:
-    """The message as recorded; None when it was no longer this sender's to record (its
-    lease ran out and it waits again, or it was recorded before)."""
+    """The message as recorded (its event is the caller's to write: `announcement`); None
+    when it was no longer this sender's to record (its lease ran out and it waits again, or
+    it was recorded before)."""
     match outcome:
         case Sent(provider_id=provider_id):
             recorded = await tx.messages.record_sent(message.id, provider_id, now)
@@ -39,6 +43,30 @@ async def record_outcome(
                 recorded = await tx.messages.record_failed(message.id, gave_up, now)
             else:
                 recorded = await tx.messages.record_deferred(message.id, reason, next_attempt, now)
-    if recorded is not None:
-        await tx.publish([announcement(recorded)])
+    return recorded
+
+
+async def record_outcomes(
+    tx: NotificationTransaction,
+    ended: Sequence[tuple[Message, Outcome]],
+    *,
+    now: datetime,
+    retries: RetryPolicy,
+    random: Callable[[], float],
+) -> list[Message]:
+    """Record each try, and write the events of those recorded in one go; the messages
+    recorded (those no longer this sender's are left out). The messages sent, most of them,
+    are recorded in one statement."""
+    sent = [
+        (message.id, outcome.provider_id) for message, outcome in ended if isinstance(outcome, Sent)
+    ]
+    recorded = await tx.messages.record_sent_many(sent, now)
+    for message, outcome in ended:
+        if isinstance(outcome, Sent):
+            continue
+        again = await record_outcome(tx, message, outcome, now=now, retries=retries, random=random)
+        if again is not None:
+            recorded.append(again)
+    events: list[Envelope] = [announcement(m) for m in recorded]
+    await tx.publish(events)
     return recorded
