@@ -62,6 +62,11 @@ class InvitationIssuedData(Payload):
     course_title: Annotated[str, Field(max_length=200)] | None = Field(
         default=None, description="The course's title, as people are shown it"
     )
+    requested_at: AwareDatetime | None = Field(
+        default=None,
+        description="When this link was asked for: the enrolment, the resend, the reminder "
+        "or the credentials (the time of the event or request that caused it)",
+    )
     sealed_link: str = Field(
         description="The accept link, sealed with AES-256-GCM under a key only the invitation "
         "and notification services hold, bound to the tenant, the invitation, the send count "

@@ -99,6 +99,10 @@ class _Decoded:
     error: Exception | None = None
 
 
+# Records decoded between two turns given to the other tasks of the process.
+YIELD_EVERY = 10
+
+
 @dataclass
 class EventConsumer(Generic[Tx]):
     """Applies events from Kafka to one service's database, each exactly once."""
@@ -117,14 +121,29 @@ class EventConsumer(Generic[Tx]):
     stats: ConsumerStats = field(default_factory=ConsumerStats)
     metrics: EventMetrics = field(default_factory=NoEventMetrics)
     _outages: int = 0  # consecutive failed batches because of an outage
+    _subscriber: Any = None
+
+    @property
+    def group(self) -> str:
+        """The consumer group (environments sharing a cluster stay apart by the prefix)."""
+        return self.topics.name(self.name)
+
+    @property
+    def topic_names(self) -> list[str]:
+        """The topics this consumer has handlers for, as named on the cluster."""
+        return sorted({self.topics.name(topic_of(t)) for t in self.subscriptions.handlers})
+
+    def assigned_partitions(self) -> int | None:
+        """How many partitions this replica holds now; None before it has started."""
+        consumer = getattr(self._subscriber, "consumer", None)
+        return None if consumer is None else len(consumer.assignment())
 
     def subscribe(self, broker: KafkaBroker) -> None:
         """One subscriber, in one consumer group, for every topic this consumer has handlers
         for: a batch may mix topics, and each partition's records stay in order."""
-        names = sorted({self.topics.name(topic_of(t)) for t in self.subscriptions.handlers})
-        broker.subscriber(
-            *names,
-            group_id=self.topics.name(self.name),  # environments sharing a cluster stay apart
+        self._subscriber = broker.subscriber(
+            *self.topic_names,
+            group_id=self.group,
             batch=True,
             max_records=self.batch_size,
             # How long a poll waits for records; after an empty poll FastStream also sleeps
@@ -134,13 +153,20 @@ class EventConsumer(Generic[Tx]):
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_raw_records,
             title=f"{self.name}:events",
-        )(self.consume)
+        )
+        self._subscriber(self.consume)
 
     async def consume(self, records: Any) -> None:
         await self.process_batch(records)
 
     async def process_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        decoded = [self._decode(r) for r in records]
+        decoded = []
+        for n, record in enumerate(records, start=1):
+            decoded.append(self._decode(record))
+            if n % YIELD_EVERY == 0:
+                # Decoding a batch is CPU work: let the process's other tasks (a sender, the
+                # relay, HTTP) run between slices of it.
+                await asyncio.sleep(0)
         good = [d for d in decoded if d.event is not None]
         if good:
             try:

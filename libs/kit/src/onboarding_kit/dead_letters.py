@@ -128,7 +128,7 @@ class DeadLetters:
     async def find(self, letter_id: str) -> ConsumerRecord[bytes, bytes] | None:
         """The parked record with this id (`topic:partition:offset`), if this consumer
         parked it."""
-        topic, partition, offset = _parse_id(letter_id)
+        topic, partition, offset = parse_letter_id(letter_id)
         if topic not in {self.topics.dead_letter(t) for t in Topic}:
             return None
         client = await self._client()
@@ -167,7 +167,7 @@ class DeadLetters:
         return {r["letter_id"]: r["replayed_at"] for r in rows}
 
 
-def _parse_id(letter_id: str) -> tuple[str, int, int]:
+def parse_letter_id(letter_id: str) -> tuple[str, int, int]:
     topic, _, rest = letter_id.rpartition(":")
     topic, _, partition = topic.rpartition(":")
     try:

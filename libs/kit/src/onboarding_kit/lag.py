@@ -1,8 +1,9 @@
 """Sampling how far a service's consumer group is behind, as kafka_exporter computes it:
 each partition's end offset minus the group's committed offset (a partition the group never
 committed on counts from its beginning), and how many records wait on the dead-letter
-topics the service parks events on. A `Worker`: every replica samples the same numbers, so
-dashboards and rules take the max across replicas, not the sum."""
+topics the service parks events on, not replayed yet (a replay is recorded in the service's
+`dead_letter_replays`). A `Worker`: every replica samples the same numbers, so dashboards
+and rules take the max across replicas, not the sum."""
 
 import asyncio
 import contextlib
@@ -11,8 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+
+from onboarding_kit.dead_letters import parse_letter_id
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,7 @@ class LagSampler:
     topics: Sequence[str]
     dead_letter_topics: Sequence[str]
     metrics: LagMetrics
+    pool: asyncpg.Pool | None = None  # where replays are recorded
     interval_s: float = 5.0
     name: str = "consumer-lag"
     last: dict[tuple[str, int], int] = field(default_factory=dict)  # (topic, partition) -> lag
@@ -60,9 +65,9 @@ class LagSampler:
         self._stopping.set()
 
     async def sample(self, admin: AIOKafkaAdminClient, offsets: AIOKafkaConsumer) -> None:
-        await offsets.topics()  # fresh metadata: partitions added since are seen
-        consumed = self._partitions(offsets, self.topics)
-        parked = self._partitions(offsets, self.dead_letter_topics)
+        # Partitions as the cluster has them now: partitions added since are seen.
+        consumed = await self._partitions(admin, self.topics)
+        parked = await self._partitions(admin, self.dead_letter_topics)
         committed = await admin.list_consumer_group_offsets(self.group)
         ends = await offsets.end_offsets(consumed + parked)
         beginnings = await offsets.beginning_offsets(consumed + parked)
@@ -72,14 +77,38 @@ class LagSampler:
             lag = max(ends[partition] - start, 0)
             self.last[(partition.topic, partition.partition)] = lag
             self.metrics.lag_sampled(self.group, partition.topic, partition.partition, lag)
+        replayed = await self._replayed()
         for topic in self.dead_letter_topics:
-            records = sum(ends[p] - beginnings[p] for p in parked if p.topic == topic)
-            self.metrics.dead_letters_sampled(topic, records)
+            waiting = 0
+            for p in (p for p in parked if p.topic == topic):
+                done = sum(
+                    1
+                    for offset in replayed.get((p.topic, p.partition), ())
+                    if beginnings[p] <= offset < ends[p]
+                )
+                waiting += ends[p] - beginnings[p] - done
+            self.metrics.dead_letters_sampled(topic, max(waiting, 0))
+
+    async def _replayed(self) -> dict[tuple[str, int], list[int]]:
+        """The dead letters replayed, by topic and partition: their offsets."""
+        if self.pool is None:
+            return {}
+        found: dict[tuple[str, int], list[int]] = {}
+        for row in await self.pool.fetch("SELECT letter_id FROM dead_letter_replays"):
+            topic, partition, offset = parse_letter_id(str(row["letter_id"]))
+            found.setdefault((topic, partition), []).append(offset)
+        return found
 
     @staticmethod
-    def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
+    async def _partitions(
+        admin: AIOKafkaAdminClient, topics: Sequence[str]
+    ) -> list[TopicPartition]:
+        if not topics:
+            return []
+        described = await admin.describe_topics(list(topics))
         return [
-            TopicPartition(topic, n)
-            for topic in topics
-            for n in sorted(consumer.partitions_for_topic(topic) or ())
+            TopicPartition(topic["topic"], partition["partition"])
+            for topic in described
+            if topic["error_code"] == 0
+            for partition in sorted(topic["partitions"], key=lambda p: p["partition"])
         ]

@@ -4,8 +4,9 @@ Each `ServiceRuntime` owns a `ServiceMetrics` with its own `CollectorRegistry` (
 global one), so several apps in one process, and tests, do not clash.
 
 Labels stay bounded: HTTP routes are labelled by their path template
-(`/v1/enrolments/{enrolment_id}`, or `unmatched`), events by their contract type, and
-nothing carries a person, tenant or request id.
+(`/v1/enrolments/{enrolment_id}`, or `unmatched`), events by their contract type, Kafka
+partitions by number; only the business counters (`onboarding_people_total`) carry a
+tenant, and nothing carries a person, an import or a request id.
 
 The consumer and the relay report through the small protocols they declare
 (`consumer.EventMetrics`, `outbox.OutboxMetrics`); `ServiceMetrics` implements both, so those
@@ -89,6 +90,47 @@ class ServiceMetrics:
             ["service"],
             registry=r,
         )
+        self.consumer_lag = Gauge(
+            "onboarding_consumer_lag",
+            "Records not consumed yet: a partition's end offset minus the group's committed "
+            "offset, as last sampled.",
+            ["service", "group", "topic", "partition"],
+            registry=r,
+        )
+        self.dead_letter_messages = Gauge(
+            "onboarding_dead_letter_messages",
+            "Records on a dead-letter topic this service parks events on, as last sampled.",
+            ["service", "topic"],
+            registry=r,
+        )
+        self.notifications = Counter(
+            "onboarding_notifications",
+            "Messages by channel and what became of a try or of the message (sent, retried, "
+            "failed, delivered, undelivered).",
+            ["service", "channel", "outcome"],
+            registry=r,
+        )
+        self.enrolment_to_notification = Histogram(
+            "onboarding_enrolment_to_notification_seconds",
+            "From the request that asked for a link (an enrolment, a resend...) to its "
+            "message accepted by the mail server or the SMS provider.",
+            ["service", "channel"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600),
+            registry=r,
+        )
+        self.people = Counter(
+            "onboarding_people",
+            "People reaching a stage of onboarding (enrolled, invited, emailed, texted, "
+            "registered, activated, expired, failed), by tenant.",
+            ["service", "tenant", "stage"],
+            registry=r,
+        )
+        self.import_stalled = Gauge(
+            "onboarding_import_stalled_seconds",
+            "The longest any import not settled yet has gone without progress (0: none).",
+            ["service"],
+            registry=r,
+        )
         # Present from the start, so a rate over them is 0 rather than absent.
         for metric in (
             self.outbox_depth,
@@ -118,6 +160,27 @@ class ServiceMetrics:
     def outbox_set_aside_rows(self, count: int) -> None:
         if count:
             self.outbox_set_aside.labels(self.service).inc(count)
+
+    # lag.LagMetrics
+    def lag_sampled(self, group: str, topic: str, partition: int, lag: int) -> None:
+        self.consumer_lag.labels(self.service, group, topic, str(partition)).set(lag)
+
+    def dead_letters_sampled(self, topic: str, records: int) -> None:
+        self.dead_letter_messages.labels(self.service, topic).set(records)
+
+    # What the services count of their own work
+    def notification_outcome(self, channel: str, outcome: str) -> None:
+        self.notifications.labels(self.service, channel, outcome).inc()
+
+    def notification_latency(self, channel: str, seconds: float) -> None:
+        self.enrolment_to_notification.labels(self.service, channel).observe(max(seconds, 0.0))
+
+    def people_reached(self, tenant: str, stage: str, count: int = 1) -> None:
+        if count:
+            self.people.labels(self.service, tenant, stage).inc(count)
+
+    def imports_stalled_for(self, seconds: float) -> None:
+        self.import_stalled.labels(self.service).set(seconds)
 
     # HTTP
     def http_answered(self, method: str, route: str, status: int, seconds: float) -> None:

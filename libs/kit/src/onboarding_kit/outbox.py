@@ -24,6 +24,7 @@ relay already publishes far faster than a service writes.)
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -41,6 +42,7 @@ from onboarding_contracts import Envelope, topic_of
 
 from onboarding_kit.errors import Problem
 from onboarding_kit.kafka import TopicNames
+from onboarding_kit.milestones import Milestones
 from onboarding_kit.wakeup import Wakeup, notify
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,8 @@ class OutboxMetrics(Protocol):
 
     def outbox_set_aside_rows(self, count: int) -> None: ...
 
+    def people_reached(self, tenant: str, stage: str, count: int = 1) -> None: ...
+
 
 class NoOutboxMetrics:
     def outbox_sampled(self, depth: int, oldest_age_s: float) -> None:
@@ -114,6 +118,9 @@ class NoOutboxMetrics:
         pass
 
     def outbox_set_aside_rows(self, count: int) -> None:
+        pass
+
+    def people_reached(self, tenant: str, stage: str, count: int = 1) -> None:
         pass
 
 
@@ -146,6 +153,7 @@ class OutboxRelay:
         poll_interval_s: float = 1.0,
         metrics: OutboxMetrics | None = None,
         sample_interval_s: float = 5.0,
+        milestones: Milestones | None = None,
     ) -> None:
         self.pool = pool
         self.dsn = dsn
@@ -158,6 +166,8 @@ class OutboxRelay:
         self.metrics: OutboxMetrics = metrics or NoOutboxMetrics()
         self.sample_interval_s = sample_interval_s
         self._sampled_at: float | None = None
+        self.oldest_age_s = 0.0  # of the oldest row waiting, as last sampled
+        self.milestones = milestones or Milestones()
         self._wakeup = Wakeup(dsn, CHANNEL)
 
     async def publish_pending(self) -> int:
@@ -190,14 +200,30 @@ class OutboxRelay:
         self.set_aside += len(refused)
         self.metrics.outbox_published_rows(len(rows) - len(refused))
         self.metrics.outbox_set_aside_rows(len(refused))
+        self._count_milestones(rows, refused)
         return len(rows)
+
+    def _count_milestones(
+        self, rows: Sequence[asyncpg.Record], refused: Sequence[tuple[asyncpg.Record, Any]]
+    ) -> None:
+        """Count the people these published events moved on, once the broker has them."""
+        left_out = {row["id"] for row, _ in refused}
+        reached: Counter[tuple[str, str]] = Counter()
+        for row in rows:
+            if row["id"] not in left_out:
+                milestone = self.milestones.reached(row["event_type"], row["payload"])
+                if milestone is not None:
+                    reached[milestone] += 1
+        for (tenant, stage), count in reached.items():
+            self.metrics.people_reached(tenant, stage, count)
 
     async def sample(self) -> None:
         """Report the outbox's depth and the age of its oldest row."""
         row = await self.pool.fetchrow(_SAMPLE)
         self._sampled_at = time.monotonic()
         if row is not None:
-            self.metrics.outbox_sampled(row["depth"], max(row["oldest_age_s"], 0.0))
+            self.oldest_age_s = max(row["oldest_age_s"], 0.0)
+            self.metrics.outbox_sampled(row["depth"], self.oldest_age_s)
 
     async def _sample_now_and_then(self) -> None:
         """At most once per `sample_interval_s`: a busy relay passes many times a second."""

@@ -10,6 +10,7 @@ routes and subscriptions.
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -25,14 +26,17 @@ from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from onboarding_contracts import Envelope, topic_of
+from onboarding_contracts.topics import dead_letter_topic
 
 from onboarding_kit.clock import utcnow
 from onboarding_kit.consumer import EventConsumer, Subscriptions
 from onboarding_kit.db import KIT_MIGRATIONS, apply_migrations, create_pool
 from onboarding_kit.dead_letters import DeadLetters
 from onboarding_kit.kafka import TopicNames, ensure_topics, new_producer
+from onboarding_kit.lag import LagSampler
 from onboarding_kit.logs import configure_logging
 from onboarding_kit.metrics import HttpMetricsMiddleware, ServiceMetrics
+from onboarding_kit.milestones import Milestones
 from onboarding_kit.ops import ops_router
 from onboarding_kit.outbox import OutboxRelay
 from onboarding_kit.problems import install_problems
@@ -59,8 +63,10 @@ class ServiceRuntime:
         jobs: Sequence[PeriodicJob] = (),
         on_stop: Sequence[Callable[[], Awaitable[None]]] = (),
         emits: Sequence[type[Envelope]] = (),
+        milestones: Milestones | None = None,
     ) -> None:
         self.settings = settings
+        self.milestones = milestones
         self.migrations = migrations
         self.subscriptions = subscriptions
         self.jobs = [
@@ -80,6 +86,7 @@ class ServiceRuntime:
         self.scheduler: Scheduler | None = None
         self._scheduler_task: asyncio.Task[None] | None = None
         self.workers: list[Worker] = []
+        self._started_at = time.monotonic()
         self._worker_tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -125,6 +132,7 @@ class ServiceRuntime:
             batch_size=s.outbox_batch_size,
             poll_interval_s=s.outbox_poll_interval_s,
             metrics=self.metrics,
+            milestones=self.milestones,
         )
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         self.scheduler = Scheduler(self.pool, self.jobs)
@@ -143,7 +151,19 @@ class ServiceRuntime:
                 metrics=self.metrics,
             )
             self.consumer.subscribe(self.broker)
+            self.workers.append(
+                LagSampler(
+                    bootstrap_servers=s.kafka_bootstrap_servers,
+                    group=self.consumer.group,
+                    topics=self.consumer.topic_names,
+                    dead_letter_topics=[dead_letter_topic(t) for t in self.consumer.topic_names],
+                    metrics=self.metrics,
+                    pool=self.pool,
+                    interval_s=s.lag_sample_interval_s,
+                )
+            )
         await self.broker.start()
+        self._started_at = time.monotonic()
         self._worker_tasks = [
             asyncio.create_task(worker.run(), name=worker.name) for worker in self.workers
         ]
@@ -199,12 +219,20 @@ class ServiceRuntime:
             await _bounded("database pool", self._pool.close())
 
     async def readiness(self) -> dict[str, bool]:
+        """Whether the service can do its job: its database and broker answer, its consumer
+        holds partitions (after a grace period for the group to settle), and its outbox is
+        not stuck (its oldest row younger than OUTBOX_STUCK_S)."""
         checks = {"database": False, "broker": False}
         with contextlib.suppress(Exception):
             async with asyncio.timeout(2):
                 checks["database"] = await self.pool.fetchval("SELECT true") is True
         with contextlib.suppress(Exception):
             checks["broker"] = self.broker is not None and await self.broker.ping(timeout=2)
+        if self.consumer is not None:
+            settling = time.monotonic() - self._started_at < self.settings.assignment_grace_s
+            checks["consumer"] = settling or bool(self.consumer.assigned_partitions())
+        if self.relay is not None:
+            checks["outbox"] = self.relay.oldest_age_s < self.settings.outbox_stuck_s
         return checks
 
     def health_routes(self) -> APIRouter:
@@ -222,7 +250,7 @@ class ServiceRuntime:
 
         @router.get("/readyz")
         async def readyz() -> JSONResponse:
-            """The database and the Kafka broker answer."""
+            """The service can do its job (see `readiness`); 503 with each check otherwise."""
             checks = await self.readiness()
             ready = all(checks.values())
             return JSONResponse(
@@ -303,11 +331,12 @@ def build_service(
     subscriptions: Callable[[Dependencies], Subscriptions[Any]] | None = None,
     jobs: Callable[[Dependencies], Sequence[PeriodicJob]] | None = None,
     workers: Callable[[Dependencies], Sequence[Worker]] | None = None,
+    milestones: Milestones | None = None,
 ) -> FastAPI:
     """A service's app, from what is its own: its settings and migrations, the events it
     emits, how its dependencies are built, and the routes, subscriptions, periodic jobs and
     workers made from those dependencies."""
-    runtime = ServiceRuntime(settings, migrations=migrations, emits=emits)
+    runtime = ServiceRuntime(settings, migrations=migrations, emits=emits, milestones=milestones)
     deps = bootstrap(runtime, settings)
     return runtime.create_app(
         title=title,

@@ -36,3 +36,16 @@ class ServiceSettings(BaseSettings):
         gt=0,
         description="How long applied event ids are kept; longer than the topics' retention",
     )
+    lag_sample_interval_s: float = Field(
+        default=5.0, gt=0, description="How often the consumer group's lag is sampled"
+    )
+    assignment_grace_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long after start a consumer may hold no partition and still be ready",
+    )
+    outbox_stuck_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="An outbox whose oldest row is older than this makes the service not ready",
+    )

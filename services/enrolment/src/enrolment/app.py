@@ -13,6 +13,7 @@ from onboarding_contracts import (
     MessagingSettingsChanged,
     ReminderRequested,
 )
+from onboarding_kit.milestones import Milestones, always
 from onboarding_kit.runtime import build_service, serve
 
 from enrolment.api import router
@@ -43,6 +44,8 @@ def create_app(
             MessagingSettingsChanged,
         ],
         bootstrap=partial(bootstrap, invitations=invitations),
+        # Counted once the broker has them (onboarding_people_total).
+        milestones=Milestones({EnrolmentCreated.event_type: always("enrolled")}),
         routers=[router],
         subscriptions=subscriptions,
         jobs=jobs,

@@ -228,10 +228,15 @@ async def _is(probe, expected: str) -> bool:
     return await probe() == expected
 
 
-async def test_readiness_reports_database_and_broker(client) -> None:
+async def test_readiness_reports_what_the_service_needs_to_do_its_job(client) -> None:
     response = await client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": True, "broker": True}
+    assert response.json()["checks"] == {
+        "database": True,
+        "broker": True,
+        "consumer": True,  # within its grace period, or holding partitions
+        "outbox": True,
+    }
     assert (await client.get("/healthz")).json() == {"status": "ok"}
 
 

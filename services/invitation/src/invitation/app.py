@@ -11,6 +11,7 @@ from onboarding_contracts import (
     InvitationRevoked,
 )
 from onboarding_kit.clock import Clock, utcnow
+from onboarding_kit.milestones import Milestones, always
 from onboarding_kit.runtime import build_service, serve
 
 from invitation.api import router
@@ -20,6 +21,16 @@ from invitation.jobs import jobs
 from invitation.settings import InvitationSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+# Counted once the broker has them (onboarding_people_total): a person is invited by their
+# first link, whatever sent it.
+MILESTONES = Milestones(
+    {
+        InvitationIssued.event_type: lambda data: (
+            "invited" if data.get("send_count") == 1 else None
+        ),
+        InvitationExpired.event_type: always("expired"),
+    }
+)
 
 # InvitationSettings is re-exported: other services' tests start this one through this module.
 __all__ = ["MIGRATIONS", "InvitationSettings", "create_app", "main"]
@@ -33,6 +44,7 @@ def create_app(settings: InvitationSettings | None = None, *, clock: Clock = utc
         migrations=MIGRATIONS,
         emits=[InvitationIssued, InvitationExpired, InvitationAccepted, InvitationRevoked],
         bootstrap=partial(bootstrap, clock=clock),
+        milestones=MILESTONES,
         routers=[router],
         subscriptions=subscriptions,
         jobs=jobs,

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from onboarding_kit.clock import Clock, utcnow
+from onboarding_kit.metrics import ServiceMetrics
 from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.sealing import Sealer
 from onboarding_kit.uow import UnitOfWork
@@ -26,6 +27,7 @@ class NotificationDependencies:
     clock: Clock
     sealer: Sealer  # opens the links the invitation service sealed
     sender: Dispatcher
+    metrics: ServiceMetrics
 
 
 def _sms(settings: NotificationSettings) -> SmsChannel | None:
@@ -80,6 +82,7 @@ def bootstrap(runtime: ServiceRuntime, settings: NotificationSettings) -> Notifi
         ),
         clock=utcnow,
         wakeup=Wakeup(settings.database_url, MESSAGES_QUEUED),
+        metrics=runtime.metrics,
         config=SenderConfig(
             concurrency=settings.send_concurrency,
             lease_s=settings.send_lease_s,
@@ -87,5 +90,10 @@ def bootstrap(runtime: ServiceRuntime, settings: NotificationSettings) -> Notifi
         ),
     )
     return NotificationDependencies(
-        settings=settings, uow=uow, clock=utcnow, sealer=sealer, sender=sender
+        settings=settings,
+        uow=uow,
+        clock=utcnow,
+        sealer=sealer,
+        sender=sender,
+        metrics=runtime.metrics,
     )

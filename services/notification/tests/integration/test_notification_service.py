@@ -27,12 +27,30 @@ async def test_an_issued_invitation_is_emailed_and_reported_sent(
     app = service.app()
     event = invitations.issued("inv-1", email="ann@example.org")
     link = invitations.link_of(event)
-    async with running(app):
+    async with running(app) as client:
         await service.publish(event)
         emails = await eventually(sink.emails, timeout_s=20)
         (notification,) = await service.notifications(1)
         rows = await service.messages(app)
 
+        async def metrics_once_published() -> str:
+            # The relay counts a milestone once the broker has acknowledged it.
+            text = (await client.get("/metrics")).text
+            return text if 'stage="emailed"' in text else ""
+
+        metrics = await eventually(metrics_once_published, timeout_s=10)
+
+    assert (
+        'onboarding_notifications_total{channel="email",outcome="sent",service="notification"} 1.0'
+        in metrics
+    )
+    latency = 'onboarding_enrolment_to_notification_seconds_count{channel="email",'
+    assert f'{latency}service="notification"}} 1.0' in metrics
+    # Counted once NotificationSent left the outbox: the person's first link reached them.
+    assert (
+        'onboarding_people_total{service="notification",stage="emailed",tenant="tenant-1"} 1.0'
+        in metrics
+    )
     assert len(emails) == 1
     email = emails[0]
     assert recipients(email) == ["ann@example.org"]

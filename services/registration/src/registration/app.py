@@ -6,6 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from onboarding_contracts import AccountActivated, RegistrationCompleted
+from onboarding_kit.milestones import Milestones, always
 from onboarding_kit.runtime import build_service, serve
 
 from registration.api import router
@@ -30,6 +31,13 @@ def create_app(
         migrations=MIGRATIONS,
         emits=[RegistrationCompleted, AccountActivated],
         bootstrap=partial(bootstrap, invitations=invitations),
+        # Counted once the broker has them (onboarding_people_total).
+        milestones=Milestones(
+            {
+                RegistrationCompleted.event_type: always("registered"),
+                AccountActivated.event_type: always("activated"),
+            }
+        ),
         routers=[router],
         subscriptions=subscriptions,
         jobs=jobs,

@@ -59,12 +59,12 @@ async def send_credentials(
     for request, new, token in first:
         origin = Origin.reacting_to(request, SOURCE)
         if new.invitation.id in created:
-            issued.append(links.issued(origin, new.invitation, token, "credentials"))
+            issued.append(links.issued(origin, new.invitation, token, "credentials", request.time))
             continue
         token, link = links.new_link(
             request.tenant_id, request.data.enrolment_id, credentials_policy(request), at
         )
         replaced = await tx.lifecycle.give_credentials(link)
         if replaced is not None:
-            issued.append(links.issued(origin, replaced, token, "credentials"))
+            issued.append(links.issued(origin, replaced, token, "credentials", request.time))
     await tx.publish(issued)

@@ -85,7 +85,9 @@ async def issue_invitations(
     created = await tx.invitations.create_many([new for _, new, _ in issuing], issued_at)
     await tx.publish(
         [
-            links.issued(Origin.reacting_to(cause, SOURCE), new.invitation, token, "invitation")
+            links.issued(
+                Origin.reacting_to(cause, SOURCE), new.invitation, token, "invitation", cause.time
+            )
             for cause, new, token in issuing
             if new.invitation.id in created
         ]

@@ -45,7 +45,7 @@ async def send_new_link(
             _judge(current or invitation, at)
             raise ResendRefused(ResendRefusal.TOO_SOON, max_resends=invitation.max_resends)
         origin = Origin(SOURCE, resent.tenant_id, resent.correlation_id)
-        await tx.publish([links.issued(origin, resent, new_token, "resend")])
+        await tx.publish([links.issued(origin, resent, new_token, "resend", at)])
         return resent
 
 

@@ -32,5 +32,5 @@ async def send_reminders(
         reminded = await tx.lifecycle.remind(link, reminded_before=at - REMINDER_GAP)
         if reminded is not None:
             origin = Origin.reacting_to(request, SOURCE)
-            reminders.append(links.issued(origin, reminded, token, "reminder"))
+            reminders.append(links.issued(origin, reminded, token, "reminder", request.time))
     await tx.publish(reminders)

@@ -36,5 +36,5 @@ async def resend_invitation(
                 )
             raise ResendRefused(reason, max_resends=policy.max_resends)
         origin = Origin(SOURCE, resent.tenant_id, resent.correlation_id)
-        await tx.publish([links.issued(origin, resent, token, "resend")])
+        await tx.publish([links.issued(origin, resent, token, "resend", at)])
         return resent

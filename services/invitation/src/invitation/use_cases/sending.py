@@ -44,10 +44,15 @@ class Links:
         )
 
     def issued(
-        self, origin: Origin, invitation: Invitation, token: str, reason: SendReason
+        self,
+        origin: Origin,
+        invitation: Invitation,
+        token: str,
+        reason: SendReason,
+        requested_at: datetime,
     ) -> InvitationIssued:
         """The announcement of the link `token` opens, as `invitation` now stands (its send
-        count is this link's)."""
+        count is this link's), asked for at `requested_at`."""
         return InvitationIssued.new(
             origin,
             InvitationIssuedData(
@@ -65,6 +70,7 @@ class Links:
                 reminder_count=invitation.reminder_count,
                 purpose=invitation.purpose,
                 username=invitation.username,
+                requested_at=requested_at,
                 # Stored with the invitation: a resend or a reminder keeps them.
                 locale=invitation.locale,
                 course_title=invitation.course_title,

@@ -46,11 +46,13 @@ async def sms_status(
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not (url and token and signature_matches(token, url, fields, signature)):
         raise BadSignature()
-    await apply_sms_status(
+    final = await apply_sms_status(
         deps.uow,
         provider_id=MessageSid,
         status=MessageStatus,
         error_code=ErrorCode or None,
         at=deps.clock(),
     )
+    if final is not None:
+        deps.metrics.notification_outcome("sms", final.value)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -164,14 +164,14 @@ class MessageRows:
     async def claim(
         self,
         quotas: dict[str, int],
-        channels: Sequence[str],
+        channel: str,
         now: datetime,
         lease: timedelta,
     ) -> list[Message]:
-        """Take up to `quotas[tenant]` due messages of each tenant (oldest due first, on
-        these channels) for sending until `now + lease`; those another sender holds are
-        passed by."""
-        if not quotas or not channels:
+        """Take up to `quotas[tenant]` due messages of each tenant on this channel (oldest
+        due first) for sending until `now + lease`; those another sender holds are passed
+        by."""
+        if not quotas:
             return []
         rows = await self.conn.fetch(
             f"""WITH due AS (
@@ -180,7 +180,7 @@ class MessageRows:
                     CROSS JOIN LATERAL (
                         SELECT m.id FROM messages AS m
                         WHERE m.tenant_id = q.tenant_id AND m.status IN {_WAITING}
-                          AND m.next_attempt_at <= $3 AND m.channel = ANY($4::text[])
+                          AND m.channel = $4 AND m.next_attempt_at <= $3
                         ORDER BY m.next_attempt_at
                         LIMIT q.n
                         FOR UPDATE SKIP LOCKED
@@ -189,12 +189,14 @@ class MessageRows:
                 UPDATE messages AS m
                 SET status = 'sending', attempts = m.attempts + 1, lease_until = $5,
                     updated_at = $3
-                FROM due WHERE m.id = due.id
+                -- By id, as an array: the planner cannot know how few `due` holds, and
+                -- joining it would scan the whole table.
+                WHERE m.id = ANY(ARRAY(SELECT id FROM due))
                 RETURNING {_M_COLUMNS}""",
             list(quotas),
             list(quotas.values()),
             now,
-            list(channels),
+            channel,
             now + lease,
         )
         return [Message.from_row(r) for r in rows]
@@ -304,12 +306,13 @@ class MessageRows:
             )
         )
 
-    async def locale_of(self, enrolment_id: str) -> str | None:
+    async def locale_of(self, tenant_id: str, enrolment_id: str) -> str | None:
         """The language the person's last link was sent in (a welcome follows it)."""
         value: str | None = await self.conn.fetchval(
             """SELECT locale FROM messages
-               WHERE enrolment_id = $1 AND account_id IS NULL
+               WHERE tenant_id = $1 AND enrolment_id = $2 AND account_id IS NULL
                ORDER BY created_at DESC LIMIT 1""",
+            tenant_id,
             enrolment_id,
         )
         return value

@@ -21,14 +21,15 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from onboarding_kit.clock import Clock
 from onboarding_kit.failures import Failure, classify
 from onboarding_kit.uow import UnitOfWork
 from onboarding_kit.wakeup import Wakeup
 
-from notification.domain.delivery import Deferred, Outcome, RetryPolicy
+from notification.domain.delivery import Deferred, MessageStatus, Outcome, RetryPolicy
 from notification.domain.pacing import Pacing
 from notification.store import NotificationTransaction
 from notification.store.messages import Message
@@ -52,6 +53,28 @@ class _Ended:
     recorded: asyncio.Future[None]
 
 
+class DeliveryMetrics(Protocol):
+    def notification_outcome(self, channel: str, outcome: str) -> None: ...
+
+    def notification_latency(self, channel: str, seconds: float) -> None: ...
+
+
+class NoDeliveryMetrics:
+    def notification_outcome(self, channel: str, outcome: str) -> None:
+        pass
+
+    def notification_latency(self, channel: str, seconds: float) -> None:
+        pass
+
+
+# How a recorded try is counted (onboarding_notifications_total's outcome).
+_OUTCOMES = {
+    MessageStatus.SENT: "sent",
+    MessageStatus.RETRYING: "retried",
+    MessageStatus.FAILED: "failed",
+}
+
+
 @dataclass
 class SenderConfig:
     concurrency: int = 16  # messages in flight per channel
@@ -72,6 +95,7 @@ class Dispatcher:
     config: SenderConfig = field(default_factory=SenderConfig)
     monotonic: Callable[[], float] = time.monotonic
     random: Callable[[], float] = random.random
+    metrics: DeliveryMetrics = field(default_factory=NoDeliveryMetrics)
     name: str = "sender"
     in_flight: dict[str, set[asyncio.Task[None]]] = field(
         default_factory=lambda: {c: set() for c in CHANNELS}
@@ -131,7 +155,7 @@ class Dispatcher:
             for channel, slots in free.items():
                 quotas = self.pacing.quotas(tenants, rates, slots, mono)
                 lease = timedelta(seconds=self.config.lease_s)
-                taken = await tx.messages.claim(quotas, [channel], now, lease)
+                taken = await tx.messages.claim(quotas, channel, now, lease)
                 for tenant, count in Counter(m.tenant_id for m in taken).items():
                     self.pacing.took(tenant, count, mono)
                 claimed += taken
@@ -172,7 +196,7 @@ class Dispatcher:
         while True:
             try:
                 async with self.uow() as tx:
-                    await record_outcomes(
+                    recorded = await record_outcomes(
                         tx,
                         [(ended.message, ended.outcome) for ended in batch],
                         now=self.clock(),
@@ -180,11 +204,22 @@ class Dispatcher:
                         random=self.random,
                     )
                 self.sent += len(batch)
+                self._count(recorded)
                 return
             except Exception as error:
                 self._log_failure("outcomes cannot be recorded yet", error)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, RECORD_RETRY_MAX_S)
+
+    def _count(self, recorded: list[Message]) -> None:
+        for message in recorded:
+            outcome = _OUTCOMES.get(message.status)
+            if outcome is not None:
+                self.metrics.notification_outcome(message.channel, outcome)
+            asked = message.content.get("requested_at")
+            if message.status is MessageStatus.SENT and message.sent_at and asked:
+                waited = message.sent_at - datetime.fromisoformat(asked)
+                self.metrics.notification_latency(message.channel, waited.total_seconds())
 
     async def _release_expired_leases_now_and_then(self) -> None:
         mono = self.monotonic()

@@ -2,6 +2,7 @@
 will say (its link still sealed), for the sender to take once this commits. Nothing is
 sent here, so the consumer's batch is short and a fault never re-sends a batch."""
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,8 @@ def _link_message(event: InvitationIssued) -> NewMessage:
         "expires_at": data.expires_at.isoformat(),
         "username": data.username,
         "set_password": data.purpose == "set_password",
+        # When the link was asked for: the time to its message's send is measured from it.
+        "requested_at": (data.requested_at or event.time).isoformat(),
     }
     return NewMessage(
         id=notification_id(data.invitation_id, data.send_count),
@@ -62,8 +65,10 @@ async def queue_link_messages(
     Each link is opened here once, and dropped: a link sealed with a key this service does
     not hold (SealError) fails the batch, so the consumer parks that event as a dead letter
     (replayable once the key is given) rather than queue a message that can never go."""
-    for event in events:
+    for n, event in enumerate(events, start=1):
         sealer.unseal(event.data.sealed_link, context=link_context_of(event))
+        if n % 20 == 0:
+            await asyncio.sleep(0)  # the sender runs in this process too
     queued = await tx.messages.queue([_link_message(e) for e in events], at)
     ended: list[Message] = []
     for message in queued:
@@ -107,7 +112,7 @@ async def queue_welcomes(
                 kind="welcome",
                 channel="email",
                 recipient=str(data.email),
-                locale=await tx.messages.locale_of(data.enrolment_id),
+                locale=await tx.messages.locale_of(event.tenant_id, data.enrolment_id),
                 content={
                     "name": data.first_name or "",
                     "email": str(data.email),
