@@ -9,7 +9,10 @@ answers, to the real service's OpenAPI document.
 
 A second double, of the operations API every service answers (`onboard dlq`), runs once per
 service, each with its own dead letters; its answers are held to `onboarding_cli.ops_models`
-the same way."""
+the same way.
+
+`onboard flow` scrapes every service's `GET /metrics`: the enrolment double serves it too,
+and a third double serves only that, once for each of the other services (`FakeFlow`)."""
 
 import csv
 import hashlib
@@ -19,7 +22,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
@@ -29,7 +32,7 @@ import pytest
 import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from onboarding_cli.api_models import (
     PROBLEM_MEDIA_TYPE,
     ROUTES,
@@ -130,7 +133,34 @@ DEFAULT_SETTINGS = {
 
 
 @dataclass
+class FakeMetrics:
+    """What a service's `GET /metrics` answers: `texts` one after another, scrape by scrape,
+    the last one again once they run out; `None` for an error answer."""
+
+    texts: list[str | None] = field(default_factory=lambda: ["# no metrics yet\n"])
+    scrapes: int = 0
+
+    def next_text(self) -> str | None:
+        text = self.texts[min(self.scrapes, len(self.texts) - 1)]
+        self.scrapes += 1
+        return text
+
+
+def add_metrics_route(api: FastAPI, metrics: Callable[[], FakeMetrics]) -> None:
+    """`GET /metrics`, in Prometheus text format as the services answer it, without auth;
+    `metrics()` is the double's state at the time (a test's clean slate replaces it)."""
+
+    @api.get("/metrics", include_in_schema=False)
+    async def scrape() -> PlainTextResponse:
+        text = metrics().next_text()
+        if text is None:
+            return PlainTextResponse("metrics are broken", status_code=500)
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+@dataclass
 class FakeState(Recorded):
+    metrics: FakeMetrics = field(default_factory=FakeMetrics)  # the enrolment service's
     invite_policy: str = "auto"  # the tenant's
     settings: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
     imports: dict[str, FakeImport] = field(default_factory=dict)
@@ -549,6 +579,7 @@ def make_api(state: FakeState) -> FastAPI:
             "unreachable": len(rest) - len(reachable),
         }
 
+    add_metrics_route(api, lambda: state.metrics)
     api.add_middleware(Recorder, state=state)
     return api
 
@@ -783,3 +814,53 @@ def _isolated(tmp_path: FilePath, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ONBOARDING_API_KEY", raising=False)
     monkeypatch.delenv("OPS_API_TOKEN", raising=False)
     monkeypatch.setenv("COLUMNS", "160")
+
+
+# --- every service's /metrics (onboard flow) --------------------------------------------
+
+FLOW_OTHERS = tuple(s for s in SERVICES if s != "enrolment")  # enrolment: the FakeApi
+
+
+@dataclass
+class FakeFlow:
+    """The four services as `onboard flow` sees them: the enrolment double (metrics and
+    funnel) and a `/metrics` double for each of the others."""
+
+    api: FakeApi
+    urls: dict[str, str]  # the others'
+    others: dict[str, FakeMetrics]
+
+    @property
+    def metrics(self) -> dict[str, FakeMetrics]:
+        return {"enrolment": self.api.state.metrics, **self.others}
+
+    def run(self, *args: str, down: Sequence[str] = (), key: str | None = API_KEY) -> Result:
+        """`onboard flow ARGS`, in-process: the enrolment double by --url (and --api-key,
+        unless `key` is None), the others by their URL variables; those `down` at a URL
+        nobody listens at."""
+        env: dict[str, str | None] = {
+            url_var(s): unused_url() if s in down else url for s, url in self.urls.items()
+        }
+        url = unused_url() if "enrolment" in down else self.api.url
+        flags = ["--url", url, *(["--api-key", key] if key else [])]
+        return CliRunner().invoke(cli_app, ["flow", *args, *flags], env=env)
+
+
+@pytest.fixture(scope="session")
+def _metrics_servers() -> Iterator[tuple[dict[str, str], dict[str, FakeMetrics]]]:
+    with ExitStack() as stack:
+        others = {service: FakeMetrics() for service in FLOW_OTHERS}
+        urls = {}
+        for service, metrics in others.items():
+            app = FastAPI()
+            add_metrics_route(app, lambda metrics=metrics: metrics)
+            urls[service] = stack.enter_context(serve(app))
+        yield urls, others
+
+
+@pytest.fixture
+def flow(api: FakeApi, _metrics_servers: tuple[dict[str, str], dict[str, FakeMetrics]]) -> FakeFlow:
+    urls, others = _metrics_servers
+    for metrics in others.values():
+        metrics.__init__()  # type: ignore[misc]  # a clean slate for each test
+    return FakeFlow(api, urls, others)

@@ -17,7 +17,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from onboarding_cli import __version__, activation, credentials, dlq, lifecycle, render
+from onboarding_cli import __version__, activation, credentials, dlq, flow, lifecycle, render
 from onboarding_cli.api_models import FunnelQuery, ImportOut, SelectionQuery
 from onboarding_cli.client import EnrolmentClient
 from onboarding_cli.config import API_KEY_VAR, ConfigError, load_config
@@ -310,3 +310,5 @@ for command in (lifecycle.invitations, lifecycle.resend, lifecycle.remind, lifec
 app.command()(activation.activate)
 # Accounts made for people who skip the sign-up form, and their sign-in details sent.
 app.command()(credentials.credentials)
+# Operators: the event flow through the services, live.
+app.command()(flow.flow)
