@@ -213,20 +213,11 @@ class MessageRows:
         )
         return int(status.split()[-1])
 
-    async def record_sent(
-        self, message_id: str, provider_id: str | None, at: datetime
-    ) -> Message | None:
-        return await self._record(
-            message_id,
-            "status = 'sent', provider_id = $3, sent_at = $2, last_error = NULL",
-            at,
-            provider_id,
-        )
-
     async def record_sent_many(
         self, sent: Sequence[tuple[str, str | None]], at: datetime
     ) -> list[Message]:
-        """`record_sent` for many messages (id, provider id) in one statement."""
+        """The messages (id, provider id) the channel took, in one statement; those no
+        longer being sent (their lease ran out, or recorded already) are left out."""
         if not sent:
             return []
         rows = await self.conn.fetch(

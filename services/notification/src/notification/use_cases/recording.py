@@ -13,21 +13,18 @@ from notification.store.messages import Message
 from notification.use_cases.announcing import announcement
 
 
-async def record_outcome(
+async def _record_not_sent(
     tx: NotificationTransaction,
     message: Message,
-    outcome: Outcome,
+    outcome: Rejected | Deferred,
     *,
     now: datetime,
     retries: RetryPolicy,
     random: Callable[[], float],
 ) -> Message | None:
-    """The message as recorded (its event is the caller's to write: `announcement`); None
-    when it was no longer this sender's to record (its lease ran out and it waits again, or
-    it was recorded before)."""
+    """A try that did not send the message, as recorded; None when it was no longer this
+    sender's to record (its lease ran out and it waits again, or it was recorded before)."""
     match outcome:
-        case Sent(provider_id=provider_id):
-            recorded = await tx.messages.record_sent(message.id, provider_id, now)
         case Rejected(reason=reason):
             recorded = await tx.messages.record_failed(message.id, reason, now)
         case Deferred(reason=reason, retry_after=retry_after):
@@ -64,7 +61,9 @@ async def record_outcomes(
     for message, outcome in ended:
         if isinstance(outcome, Sent):
             continue
-        again = await record_outcome(tx, message, outcome, now=now, retries=retries, random=random)
+        again = await _record_not_sent(
+            tx, message, outcome, now=now, retries=retries, random=random
+        )
         if again is not None:
             recorded.append(again)
     events: list[Envelope] = [announcement(m) for m in recorded]
