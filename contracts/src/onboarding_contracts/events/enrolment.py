@@ -2,8 +2,9 @@
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from onboarding_contracts.email import BoundedEmailAddress
 from onboarding_contracts.envelope import Envelope, Payload
 
 Role = Literal["learner", "mentor", "coordinator", "admin", "teacher", "staff"]
@@ -11,7 +12,7 @@ Channel = Literal["email", "sms"]
 
 # Limits on what a person's details may be, the same the enrolment API enforces: an event
 # always fits the broker, and a consumer can size its columns.
-Email = Annotated[EmailStr, Field(max_length=254)]
+Email = BoundedEmailAddress
 PersonName = Annotated[str, Field(max_length=200)]
 ExternalId = Annotated[str, Field(max_length=100)]
 Phone = Annotated[str, Field(max_length=32)]

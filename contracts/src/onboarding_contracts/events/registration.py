@@ -2,8 +2,9 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import EmailStr, Field
+from pydantic import Field
 
+from onboarding_contracts.email import EmailAddress
 from onboarding_contracts.envelope import Envelope, Payload
 
 
@@ -15,7 +16,7 @@ class RegistrationCompletedData(Payload):
     account_id: str
     invitation_id: str
     enrolment_id: str
-    email: EmailStr
+    email: EmailAddress
     username: str
     first_name: str
     last_name: str
@@ -38,7 +39,7 @@ class RegistrationCompleted(AccountEvent):
 class AccountActivatedData(Payload):
     account_id: str
     enrolment_id: str
-    email: EmailStr
+    email: EmailAddress
     username: str | None = Field(default=None, description="The sign-in name")
     first_name: str | None = None
     invitation_id: str | None = Field(
