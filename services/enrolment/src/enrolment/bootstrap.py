@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from onboarding_kit.clock import Clock, utcnow
 from onboarding_kit.ids import IdFactory, new_id
+from onboarding_kit.metrics import ServiceMetrics
 from onboarding_kit.runtime import ServiceRuntime
 from onboarding_kit.uow import UnitOfWork
 
@@ -19,6 +20,7 @@ class EnrolmentDependencies:
     clock: Clock
     new_id: IdFactory
     invitations: Invitations  # the invitation service, asked to resend
+    metrics: ServiceMetrics  # the runtime's, for what the jobs measure
 
 
 def bootstrap(
@@ -40,6 +42,7 @@ def bootstrap(
         clock=clock,
         new_id=ids,
         invitations=invitations,
+        metrics=runtime.metrics,
     )
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from enrolment.domain.csv_rows import RowError, errors_page
 from enrolment.domain.policy import InvitePolicy
-from enrolment.domain.statuses import ImportStatus
+from enrolment.domain.statuses import EnrolmentStatus, ImportStatus
 from enrolment.store.rows import Rows
 
 
@@ -23,6 +23,45 @@ class ImportSummary:
     errors: tuple[RowError, ...]  # a page of them, in line order
     next_errors_after: int | None = None  # the line after which the next page starts
 
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """When an import not settled yet last moved: a row stored, or one of its people moving
+    on."""
+
+    id: str
+    progressed_at: datetime
+
+
+# An import is not settled while it stores rows, or while any of its people whose invitation
+# was asked for is not invited yet. The literals match the partial indexes of migration 0006
+# (a parameter would not let the planner use them).
+_AWAITING_INVITATION = (
+    f"status = '{EnrolmentStatus.ENROLLED.value}' AND invitation_requested_at IS NOT NULL"
+)
+LEAST_RECENT_PROGRESS = f"""
+WITH RECURSIVE awaiting(import_id) AS (
+    (SELECT import_id FROM enrolments
+     WHERE {_AWAITING_INVITATION} AND import_id IS NOT NULL
+     ORDER BY import_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT import_id FROM enrolments
+            WHERE {_AWAITING_INVITATION} AND import_id > a.import_id
+            ORDER BY import_id LIMIT 1)
+    FROM awaiting a
+    WHERE a.import_id IS NOT NULL
+), unsettled(id) AS (
+    SELECT import_id FROM awaiting WHERE import_id IS NOT NULL
+    UNION
+    SELECT id FROM imports WHERE status = '{ImportStatus.PROCESSING.value}'
+)
+SELECT i.id,
+       greatest(i.created_at, i.finished_at,
+                (SELECT max(e.updated_at) FROM enrolments e WHERE e.import_id = i.id))
+           AS progressed_at
+FROM unsettled u JOIN imports i ON i.id = u.id
+ORDER BY progressed_at, i.id
+LIMIT 1"""
 
 _SUMMARY_COLUMNS = ", ".join(
     f.name for f in fields(ImportSummary) if f.name not in ("errors", "next_errors_after")
@@ -113,6 +152,17 @@ class ImportRows(Rows):
             "SELECT true FROM imports WHERE tenant_id = $1 AND id = $2", tenant_id, import_id
         )
         return found is True
+
+    async def least_recent_progress(self) -> ImportProgress | None:
+        """Of the imports not settled yet, the one that has moved least recently (None when
+        all are settled). Its people moving on, or its rows being stored, is progress; a
+        batch holding only bad rows leaves no trace, so it does not count. The people
+        awaiting an invitation are walked one import at a time (a skip scan of their index),
+        so the cost follows the number of unsettled imports, not their size."""
+        row = await self.conn.fetchrow(LEAST_RECENT_PROGRESS)
+        if row is None:
+            return None
+        return ImportProgress(id=row["id"], progressed_at=row["progressed_at"])
 
     async def errors(self, import_id: str, after_line: int, limit: int) -> list[RowError]:
         """Up to `limit` of the import's bad rows after line `after_line`, in line order."""
