@@ -35,7 +35,7 @@ from bench.report import Measurement, Report
 from bench.settings import BenchSettings
 
 PARTITIONS = 6  # as the services' topics
-SMTP_CONNECTIONS: int = NotificationSettings.model_fields["send_concurrency"].default
+SMTP_CONNECTIONS: int = NotificationSettings.model_fields["smtp_connections"].default
 ENVELOPE_SENDER = "no-reply@onboarding.local"
 
 COPY_COLUMNS = (

@@ -55,11 +55,17 @@ GAUGES = (
 )
 # Series Prometheus makes itself.
 PROMETHEUS_SERIES = ("up",)
+# FastStream's Prometheus middleware on each service's broker (the ones the dashboard shows).
+FASTSTREAM_SERIES = (
+    "faststream_received_messages_total",
+    "faststream_received_processed_messages_total",
+)
 
 
 def exposed_names() -> frozenset[str]:
     """Every series name a scrape of the services yields."""
     names = {f"{c}_total" for c in COUNTERS} | set(GAUGES) | set(PROMETHEUS_SERIES)
+    names |= set(FASTSTREAM_SERIES)
     names |= {f"{h}_{suffix}" for h in HISTOGRAMS for suffix in ("bucket", "sum", "count")}
     return frozenset(names)
 

@@ -33,7 +33,9 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.middlewares import AckPolicy
 from onboarding_contracts import Envelope, UnknownEventType, parse_event, topic_of
+from opentelemetry.trace import Span
 
+from onboarding_kit import tracing
 from onboarding_kit.failures import Failure, classify
 from onboarding_kit.kafka import TopicNames
 from onboarding_kit.uow import Tx
@@ -188,6 +190,33 @@ class EventConsumer(Generic[Tx]):
                 self.metrics.event_consumed(UNKNOWN_TYPE, "ignored")
 
     async def _apply(self, items: Sequence[_Decoded]) -> None:
+        """Apply in one transaction, each event in a span continuing its producer's trace;
+        the events the handlers write continue the trace of the event that caused them."""
+        spans: list[Span | None] = []
+        causes: dict[str, str | None] = {}
+        for item in items:
+            assert item.event is not None
+            incoming = _traceparent(item.record)
+            span = tracing.start_span(
+                f"consume {item.event.type}",
+                parent=incoming,
+                kind="consumer",
+                attributes={"messaging.message.id": item.event.id, "consumer": self.name},
+            )
+            spans.append(span)
+            causes[item.event.id] = tracing.traceparent_of(span) if span is not None else incoming
+        failed: BaseException | None = None
+        try:
+            with tracing.continuing(causes):
+                await self._apply_in_one_transaction(items)
+        except BaseException as error:
+            failed = error
+            raise
+        finally:
+            for span in spans:
+                tracing.end_span(span, failed)
+
+    async def _apply_in_one_transaction(self, items: Sequence[_Decoded]) -> None:
         events = [item.event for item in items if item.event is not None]
         async with self.pool.acquire() as conn, conn.transaction():
             tx = self.subscriptions.transaction(conn)
@@ -344,3 +373,10 @@ class EventConsumer(Generic[Tx]):
 async def _raw_records(message: Any) -> Any:
     """Hand the subscriber the aiokafka records themselves: the kit decodes them."""
     return message.raw_message
+
+
+def _traceparent(record: ConsumerRecord[bytes, bytes]) -> str | None:
+    for key, value in record.headers or ():
+        if key == tracing.TRACEPARENT:
+            return bytes(value).decode("latin-1")
+    return None

@@ -18,8 +18,25 @@ KIT_MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x6F6E62  # any constant shared by every replica of every service
 
 
+class PooledConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg is untyped
+    """A pool connection given back without the reset query (advisory unlocks, `CLOSE ALL`,
+    `UNLISTEN *`, `RESET ALL`): the services keep no session state on pool connections
+    (their locks and settings are transaction-scoped, LISTEN has a connection of its own),
+    and that query is one more round trip for every transaction. An open transaction is
+    still rolled back when a connection is given back."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 async def create_pool(dsn: str, *, size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size, command_timeout=60)
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=1,
+        max_size=size,
+        command_timeout=60,
+        connection_class=PooledConnection,
+    )
     assert pool is not None
     return pool
 

@@ -1,10 +1,13 @@
-"""Structured logs: one JSON object per line on stderr, with whatever `extra=` adds."""
+"""Structured logs: one JSON object per line on stderr, with whatever `extra=` adds and the
+current trace's id (`trace_id`) inside a traced request, event or send."""
 
 import json
 import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from onboarding_kit.tracing import current_trace_id
 
 _STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({})))
 
@@ -27,6 +30,9 @@ class JsonFormatter(logging.Formatter):
             for key, value in vars(record).items()
             if key not in _STANDARD_ATTRIBUTES and not key.startswith("_")
         )
+        trace_id = current_trace_id()
+        if trace_id is not None:
+            entry.setdefault("trace_id", trace_id)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)

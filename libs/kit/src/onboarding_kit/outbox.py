@@ -40,6 +40,7 @@ from aiokafka.errors import (
 )
 from onboarding_contracts import Envelope, topic_of
 
+from onboarding_kit import tracing
 from onboarding_kit.errors import Problem
 from onboarding_kit.kafka import TopicNames
 from onboarding_kit.milestones import Milestones
@@ -51,7 +52,7 @@ CHANNEL = "outbox"
 CONTENT_TYPE = b"application/cloudevents+json"
 
 
-_COLUMNS = ("topic", "key", "event_id", "event_type", "payload")
+_COLUMNS = ("topic", "key", "event_id", "event_type", "payload", "trace_context")
 _COPY_FROM = 100  # rows; below this an INSERT is cheaper than setting up a COPY
 # Below the producer's request limit and the broker's message.max.bytes (both 1 MiB by
 # default), with room for the key and headers.
@@ -76,11 +77,33 @@ class EventTooLarge(Problem):
     title = "Too large"
 
 
+# The rows in their order (ids follow it) and the relay's wake-up, in one round trip.
+_APPEND = """
+WITH appended AS (
+    INSERT INTO outbox (topic, key, event_id, event_type, payload, trace_context)
+    SELECT topic, key, event_id, event_type, payload::jsonb, trace_context
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         WITH ORDINALITY AS r (topic, key, event_id, event_type, payload, trace_context, n)
+    ORDER BY n
+)
+SELECT pg_notify($7, '')"""
+
+
 async def append(conn: asyncpg.Connection, events: Sequence[Envelope]) -> None:
     """Add events to the outbox inside the caller's open transaction."""
     if not events:
         return
-    rows = [(str(topic_of(e.type)), e.subject, e.id, e.type, e.model_dump_json()) for e in events]
+    rows = [
+        (
+            str(topic_of(e.type)),
+            e.subject,
+            e.id,
+            e.type,
+            e.model_dump_json(),
+            tracing.traceparent_for(e.causation_id),
+        )
+        for e in events
+    ]
     for row in rows:
         if len(row[4]) > MAX_EVENT_BYTES // 4 and len(row[4].encode()) > MAX_EVENT_BYTES:
             raise EventTooLarge(
@@ -89,13 +112,9 @@ async def append(conn: asyncpg.Connection, events: Sequence[Envelope]) -> None:
             )
     if len(rows) >= _COPY_FROM:
         await conn.copy_records_to_table("outbox", records=rows, columns=_COLUMNS)
+        await notify(conn, CHANNEL)
     else:
-        await conn.executemany(
-            "INSERT INTO outbox (topic, key, event_id, event_type, payload) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            rows,
-        )
-    await notify(conn, CHANNEL)
+        await conn.execute(_APPEND, *(list(column) for column in zip(*rows, strict=True)), CHANNEL)
 
 
 class OutboxMetrics(Protocol):
@@ -133,7 +152,7 @@ FROM outbox
 
 _RELAY_LOCK = 0x6F7574  # one publishing relay per database, whichever replica it runs in
 _CLAIM = """
-SELECT id, topic, key, event_id, event_type, payload, created_at
+SELECT id, topic, key, event_id, event_type, payload, created_at, trace_context
 FROM outbox
 ORDER BY id
 LIMIT $1
@@ -232,16 +251,30 @@ class OutboxRelay:
             await self.sample()
 
     async def _send(self, row: asyncpg.Record) -> Any:
-        return await self.producer.send(
-            self.topics.name(row["topic"]),
-            value=row["payload"].encode(),
-            key=row["key"].encode(),
-            headers=[
-                ("content-type", CONTENT_TYPE),
-                ("ce_id", row["event_id"].encode()),
-                ("ce_type", row["event_type"].encode()),
-            ],
+        headers = [
+            ("content-type", CONTENT_TYPE),
+            ("ce_id", row["event_id"].encode()),
+            ("ce_type", row["event_type"].encode()),
+        ]
+        topic = self.topics.name(row["topic"])
+        span = tracing.start_span(
+            f"publish {row['event_type']}",
+            parent=row["trace_context"],
+            kind="producer",
+            attributes={
+                "messaging.destination.name": topic,
+                "messaging.message.id": row["event_id"],
+            },
         )
+        traceparent = tracing.traceparent_of(span) if span is not None else row["trace_context"]
+        if traceparent:
+            headers.append((tracing.TRACEPARENT, traceparent.encode()))
+        try:
+            return await self.producer.send(
+                topic, value=row["payload"].encode(), key=row["key"].encode(), headers=headers
+            )
+        finally:
+            tracing.end_span(span)
 
     async def _set_aside(
         self, conn: asyncpg.Connection, refused: Sequence[tuple[asyncpg.Record, BaseException]]
@@ -249,8 +282,9 @@ class OutboxRelay:
         failed_at = datetime.now(UTC)
         await conn.executemany(
             """INSERT INTO outbox_dead (id, topic, key, event_id, event_type, payload,
-                   created_at, failed_at, error)
-               SELECT id, topic, key, event_id, event_type, payload, created_at, $2, $3
+                   created_at, failed_at, error, trace_context)
+               SELECT id, topic, key, event_id, event_type, payload, created_at, $2, $3,
+                      trace_context
                FROM outbox WHERE id = $1
                ON CONFLICT (id) DO NOTHING""",
             [(row["id"], failed_at, f"{type(e).__name__}: {e}"[:4000]) for row, e in refused],

@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
 from onboarding_contracts import Envelope, topic_of
 from onboarding_contracts.topics import dead_letter_topic
@@ -42,6 +43,7 @@ from onboarding_kit.outbox import OutboxRelay
 from onboarding_kit.problems import install_problems
 from onboarding_kit.scheduler import PeriodicJob, Scheduler, prune_inbox
 from onboarding_kit.settings import ServiceSettings
+from onboarding_kit.tracing import configure_tracing
 from onboarding_kit.uow import Tx, UnitOfWork
 from onboarding_kit.workers import Worker
 
@@ -137,7 +139,16 @@ class ServiceRuntime:
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         self.scheduler = Scheduler(self.pool, self.jobs)
         self._scheduler_task = asyncio.create_task(self.scheduler.run(), name="scheduler")
-        self.broker = KafkaBroker(s.kafka_bootstrap_servers, client_id=s.service_name, logger=log)
+        self.broker = KafkaBroker(
+            s.kafka_bootstrap_servers,
+            client_id=s.service_name,
+            logger=log,
+            # FastStream's own figures for the subscriber (faststream_received_*), beside
+            # the kit's per event type; served at /metrics from the service's registry.
+            middlewares=[
+                KafkaPrometheusMiddleware(registry=self.metrics.registry, app_name=s.service_name)
+            ],
+        )
         self._describe_emitted_events(self.broker)
         if self.subscriptions is not None:
             self.consumer = EventConsumer(
@@ -307,14 +318,16 @@ class ServiceRuntime:
         return app
 
     def serve(self, app: FastAPI) -> None:
-        configure_logging(self.settings.service_name, self.settings.log_level)
-        uvicorn.run(
-            app,
-            host=self.settings.http_host,
-            port=self.settings.http_port,
-            log_config=None,
-            access_log=False,
+        s = self.settings
+        configure_logging(s.service_name, s.log_level)
+        tracer_provider = configure_tracing(
+            s.service_name, otlp_endpoint=s.otel_exporter_otlp_endpoint, traces_dir=s.traces_dir
         )
+        try:
+            uvicorn.run(app, host=s.http_host, port=s.http_port, log_config=None, access_log=False)
+        finally:
+            if tracer_provider is not None:
+                tracer_provider.shutdown()  # the spans still buffered are exported
 
 
 Settings = TypeVar("Settings", bound=ServiceSettings)

@@ -36,6 +36,12 @@ class ServiceSettings(BaseSettings):
         gt=0,
         description="How long applied event ids are kept; longer than the topics' retention",
     )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, description="Where spans go by OTLP over HTTP; unset, none do"
+    )
+    traces_dir: str | None = Field(
+        default=None, description="A directory where spans are written as JSON lines"
+    )
     lag_sample_interval_s: float = Field(
         default=5.0, gt=0, description="How often the consumer group's lag is sampled"
     )

@@ -51,3 +51,11 @@ class UnitOfWork(Generic[Tx]):
     async def __call__(self) -> AsyncIterator[Tx]:
         async with self._pool().acquire() as conn, conn.transaction():
             yield self.transaction(conn)
+
+    @asynccontextmanager
+    async def statements(self) -> AsyncIterator[Tx]:
+        """The same stores over a connection with no transaction open: each statement
+        commits on its own. For reads, and for statements each atomic by itself, where the
+        two round trips of a transaction would double the cost (never to publish)."""
+        async with self._pool().acquire() as conn:
+            yield self.transaction(conn)

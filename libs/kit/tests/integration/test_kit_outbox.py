@@ -67,6 +67,7 @@ async def test_migrations_apply_once(database: str) -> None:
         "kit/0002_drop_outbox_key_index.sql",
         "kit/0003_outbox_dead.sql",
         "kit/0004_dead_letter_replays.sql",
+        "kit/0005_outbox_trace_context.sql",
     ]
     assert again == []
 

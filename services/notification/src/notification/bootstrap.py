@@ -9,6 +9,7 @@ from onboarding_kit.sealing import Sealer
 from onboarding_kit.uow import UnitOfWork
 from onboarding_kit.wakeup import Wakeup
 
+from notification.channels.email.own_loop import EmailOnOwnLoop
 from notification.channels.email.smtp import SmtpPool
 from notification.channels.sms import SmsChannel
 from notification.channels.sms.twilio import TwilioMessages
@@ -43,20 +44,22 @@ def _sms(settings: NotificationSettings) -> SmsChannel | None:
 
 
 def bootstrap(runtime: ServiceRuntime, settings: NotificationSettings) -> NotificationDependencies:
-    smtp = SmtpPool(
-        settings.smtp_host,
-        settings.smtp_port,
-        size=settings.send_concurrency,
-        timeout_s=settings.smtp_timeout_s,
-        tls=settings.smtp_tls,
-        # An empty username (compose passes every variable through) means no login.
-        username=settings.smtp_username or None,
-        password=(
-            settings.smtp_password.get_secret_value()
-            if settings.smtp_username and settings.smtp_password
-            else None
-        ),
-        ca_file=settings.smtp_ca_file,
+    smtp = EmailOnOwnLoop(
+        SmtpPool(
+            settings.smtp_host,
+            settings.smtp_port,
+            size=settings.smtp_connections,
+            timeout_s=settings.smtp_timeout_s,
+            tls=settings.smtp_tls,
+            # An empty username (compose passes every variable through) means no login.
+            username=settings.smtp_username or None,
+            password=(
+                settings.smtp_password.get_secret_value()
+                if settings.smtp_username and settings.smtp_password
+                else None
+            ),
+            ca_file=settings.smtp_ca_file,
+        )
     )
     runtime.on_stop.append(smtp.close)
     sms = _sms(settings)

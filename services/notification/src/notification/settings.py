@@ -23,6 +23,13 @@ class NotificationSettings(ServiceSettings):
         default=None, description="CA certificates to trust beyond the system's (PEM)"
     )
     smtp_timeout_s: float = Field(default=30, gt=0)
+    smtp_connections: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="Connections kept open to the SMTP server (a server limits them per "
+        "client: Postfix takes 50 by default)",
+    )
     mail_from: str = "Onboarding <no-reply@onboarding.local>"
     sign_in_url: str = Field(
         default="http://127.0.0.1:8004/",
@@ -43,7 +50,12 @@ class NotificationSettings(ServiceSettings):
         "signature is checked against this exact URL",
     )
     # The sender.
-    send_concurrency: int = Field(default=16, ge=1, le=512, description="Per channel")
+    send_concurrency: int = Field(
+        default=64,
+        ge=1,
+        le=512,
+        description="Messages in flight per channel: the most a crash of the sender can send twice",
+    )
     send_lease_s: float = Field(
         default=60, gt=0, description="Longer than one try can take (the SMTP timeout)"
     )

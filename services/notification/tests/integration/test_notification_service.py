@@ -46,6 +46,14 @@ async def test_an_issued_invitation_is_emailed_and_reported_sent(
     )
     latency = 'onboarding_enrolment_to_notification_seconds_count{channel="email",'
     assert f'{latency}service="notification"}} 1.0' in metrics
+    # FastStream's figures for the subscriber, in the same registry.
+    received = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("faststream_received_messages_total{")
+        and 'app_name="notification"' in line
+    ]
+    assert received and sum(float(line.rsplit(" ", 1)[1]) for line in received) >= 1
     # Counted once NotificationSent left the outbox: the person's first link reached them.
     assert (
         'onboarding_people_total{service="notification",stage="emailed",tenant="tenant-1"} 1.0'

@@ -9,7 +9,7 @@ import json
 import re
 import secrets
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -128,8 +128,13 @@ def free_ports(count: int) -> list[int]:
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    new_database: Callable[[], Awaitable[str]], kafka: str, topic_prefix: str, run_dir: Path
+    new_database: Callable[[], Awaitable[str]],
+    kafka: str,
+    topic_prefix: str,
+    run_dir: Path,
+    extra_env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[RunningStack]:
+    """The stack, started in `run_dir`; `extra_env` adds to every service's environment."""
     ports = free_ports(len(SERVICES) + 2)
     config = StackConfig(
         run_dir=run_dir,
@@ -142,7 +147,7 @@ async def running_stack(
         sms_port=ports[-1],
         topic_prefix=topic_prefix,
         # Tests drive the public pages from one address far faster than a person would.
-        extra_env=TEST_RATE_LIMITS | TEST_SCHEDULES,
+        extra_env=TEST_RATE_LIMITS | TEST_SCHEDULES | dict(extra_env or {}),
     )
     processes = start_processes(config)
     try:

@@ -9,6 +9,7 @@ made one clean line first (`header_text`): a CR or LF in it would otherwise end 
 and start one of the sender's choosing, such as a `Bcc:`."""
 
 import base64
+import functools
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
@@ -50,8 +51,9 @@ def write_alternative_email(
     message lets a receiver drop the duplicate. `kind` (X-Notification-Kind: invitation,
     welcome) lets a reader of the mailbox tell the messages of one person apart."""
     boundary = f"=_{message_id}"
+    sender_header, sender_address = _sender(sender)
     headers = [
-        f"From: {formataddr(parseaddr(sender))}",
+        f"From: {sender_header}",
         f"To: {formataddr((header_text(recipient_name), recipient))}",
         f"Subject: {_encoded(header_text(content.subject))}",
         f"Date: {formatdate(usegmt=True)}",
@@ -67,7 +69,15 @@ def write_alternative_email(
         f"--{boundary}--",
     ]
     document = "\r\n".join(headers) + "\r\n\r\n" + "\r\n".join(body) + "\r\n"
-    return OutgoingEmail(parseaddr(sender)[1], recipient, document.encode("ascii"))
+    return OutgoingEmail(sender_address, recipient, document.encode("ascii"))
+
+
+@functools.lru_cache(maxsize=256)
+def _sender(sender: str) -> tuple[str, str]:
+    """The From header and the envelope address of a sender (a few per service, parsed
+    once each)."""
+    parsed = parseaddr(sender)
+    return formataddr(parsed), parsed[1]
 
 
 def _part(boundary: str, subtype: str, content: str) -> str:

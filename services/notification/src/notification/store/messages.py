@@ -37,6 +37,7 @@ class Message:
     sent_at: datetime | None
     delivered_at: datetime | None
     failed_at: datetime | None
+    trace_context: str | None = None
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> "Message":
@@ -50,6 +51,16 @@ _FIELDS = tuple(f.name for f in fields(Message))
 _COLUMNS = ", ".join(_FIELDS)
 _M_COLUMNS = ", ".join(f"m.{f}" for f in _FIELDS)
 _WAITING = "('queued', 'retrying')"
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A message as just queued: what the queueing goes on to look at."""
+
+    id: str
+    invitation_id: str
+    send_count: int | None
+    recipient: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ class NewMessage:
     content: dict[str, Any]
     correlation_id: str
     causation_id: str | None
+    trace_context: str | None = None
 
 
 _NEW = {
@@ -83,6 +95,7 @@ _NEW = {
     "content": "jsonb",
     "correlation_id": "text",
     "causation_id": "text",
+    "trace_context": "text",
 }
 _NEW_NAMES = ", ".join(_NEW)
 _NEW_UNNESTED = ", ".join(f"${n}::{kind}[]" for n, kind in enumerate(_NEW.values(), start=1))
@@ -93,7 +106,7 @@ class MessageRows:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
-    async def queue(self, new: Sequence[NewMessage], at: datetime) -> list[Message]:
+    async def queue(self, new: Sequence[NewMessage], at: datetime) -> list[Queued]:
         """Queue the messages not queued before (one per link, one welcome per account);
         the ones queued now."""
         if not new:
@@ -108,11 +121,11 @@ class MessageRows:
                 SELECT {_NEW_NAMES}, 'queued', {_AT}, {_AT}, {_AT}
                 FROM unnest({_NEW_UNNESTED}) AS n ({_NEW_NAMES})
                 ON CONFLICT DO NOTHING
-                RETURNING {_COLUMNS}""",
+                RETURNING id, invitation_id, send_count, recipient""",
             *columns,
             at,
         )
-        return [Message.from_row(r) for r in rows]
+        return [Queued(**dict(r)) for r in rows]
 
     async def fail_waiting_before(
         self, invitation_id: str, send_count: int, reason: str, at: datetime
@@ -144,22 +157,29 @@ class MessageRows:
         )
         return Message.from_row(row) if row else None
 
-    async def tenants_waiting(self) -> list[str]:
-        """The tenants with messages waiting (whenever due), by a skip scan of the queue's
-        index: as many index probes as tenants, however long the queue."""
+    async def waiting(self) -> dict[str, list[str]]:
+        """The tenants with messages waiting (whenever due), by channel, by a skip scan of
+        the queue's index: as many index probes as (tenant, channel) pairs, however long
+        the queue."""
         rows = await self.conn.fetch(
             f"""WITH RECURSIVE waiting AS (
-                    (SELECT tenant_id FROM messages WHERE status IN {_WAITING}
-                     ORDER BY tenant_id LIMIT 1)
+                    (SELECT tenant_id, channel FROM messages WHERE status IN {_WAITING}
+                     ORDER BY tenant_id, channel LIMIT 1)
                     UNION ALL
-                    SELECT (SELECT m.tenant_id FROM messages AS m
-                            WHERE m.status IN {_WAITING} AND m.tenant_id > w.tenant_id
-                            ORDER BY m.tenant_id LIMIT 1)
-                    FROM waiting AS w WHERE w.tenant_id IS NOT NULL
+                    SELECT n.tenant_id, n.channel
+                    FROM waiting AS w CROSS JOIN LATERAL (
+                        SELECT m.tenant_id, m.channel FROM messages AS m
+                        WHERE m.status IN {_WAITING}
+                          AND (m.tenant_id, m.channel) > (w.tenant_id, w.channel)
+                        ORDER BY m.tenant_id, m.channel LIMIT 1
+                    ) AS n
                 )
-                SELECT tenant_id FROM waiting WHERE tenant_id IS NOT NULL"""
+                SELECT tenant_id, channel FROM waiting"""
         )
-        return [r["tenant_id"] for r in rows]
+        by_channel: dict[str, list[str]] = {}
+        for row in rows:
+            by_channel.setdefault(row["channel"], []).append(row["tenant_id"])
+        return by_channel
 
     async def claim(
         self,
@@ -215,23 +235,24 @@ class MessageRows:
 
     async def record_sent_many(
         self, sent: Sequence[tuple[str, str | None]], at: datetime
-    ) -> list[Message]:
-        """The messages (id, provider id) the channel took, in one statement; those no
-        longer being sent (their lease ran out, or recorded already) are left out."""
+    ) -> set[str]:
+        """The messages (id, provider id) the channel took, in one statement; the ids
+        recorded (those no longer being sent, their lease ran out or recorded already, are
+        left out)."""
         if not sent:
-            return []
+            return set()
         rows = await self.conn.fetch(
-            f"""UPDATE messages AS m
-                SET status = 'sent', provider_id = s.provider_id, sent_at = $3,
-                    last_error = NULL, lease_until = NULL, updated_at = $3
-                FROM unnest($1::text[], $2::text[]) AS s (id, provider_id)
-                WHERE m.id = s.id AND m.status = 'sending'
-                RETURNING {_M_COLUMNS}""",
+            """UPDATE messages AS m
+               SET status = 'sent', provider_id = s.provider_id, sent_at = $3,
+                   last_error = NULL, lease_until = NULL, updated_at = $3
+               FROM unnest($1::text[], $2::text[]) AS s (id, provider_id)
+               WHERE m.id = s.id AND m.status = 'sending'
+               RETURNING m.id""",
             [message_id for message_id, _ in sent],
             [provider_id for _, provider_id in sent],
             at,
         )
-        return [Message.from_row(r) for r in rows]
+        return {r["id"] for r in rows}
 
     async def record_failed(self, message_id: str, reason: str, at: datetime) -> Message | None:
         return await self._record(

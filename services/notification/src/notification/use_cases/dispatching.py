@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from onboarding_kit import tracing
 from onboarding_kit.clock import Clock
 from onboarding_kit.failures import Failure, classify
 from onboarding_kit.uow import UnitOfWork
@@ -51,6 +52,7 @@ class _Ended:
     message: Message
     outcome: Outcome
     recorded: asyncio.Future[None]
+    traceparent: str | None = None  # of the try: the events about it continue its trace
 
 
 class DeliveryMetrics(Protocol):
@@ -77,7 +79,7 @@ _OUTCOMES = {
 
 @dataclass
 class SenderConfig:
-    concurrency: int = 16  # messages in flight per channel
+    concurrency: int = 64  # messages in flight per channel
     lease_s: float = 60.0  # longer than any one try can take
     poll_interval_s: float = 0.5  # how often the queue is looked at without a wake-up
 
@@ -145,16 +147,18 @@ class Dispatcher:
         free = {c: n for c, n in free.items() if n > 0}
         if not free:
             return 0
-        async with self.uow() as tx:
-            tenants = await tx.messages.tenants_waiting()
-            if not tenants:
+        # No transaction: each claim is one statement, atomic by itself.
+        async with self.uow.statements() as tx:
+            waiting = await tx.messages.waiting()
+            channels = {c: n for c, n in free.items() if waiting.get(c)}
+            if not channels:
                 return 0
-            settings = await tx.tenants.of(tenants)
+            settings = await tx.tenants.of(sorted({t for c in channels for t in waiting[c]}))
             rates = {t: s.messages_per_second for t, s in settings.items()}
             claimed: list[Message] = []
-            for channel, slots in free.items():
-                quotas = self.pacing.quotas(tenants, rates, slots, mono)
-                lease = timedelta(seconds=self.config.lease_s)
+            lease = timedelta(seconds=self.config.lease_s)
+            for channel, slots in channels.items():
+                quotas = self.pacing.quotas(waiting[channel], rates, slots, mono)
                 taken = await tx.messages.claim(quotas, channel, now, lease)
                 for tenant, count in Counter(m.tenant_id for m in taken).items():
                     self.pacing.took(tenant, count, mono)
@@ -170,12 +174,31 @@ class Dispatcher:
         task.add_done_callback(running.discard)
 
     async def _try(self, message: Message, tenant: TenantMessaging) -> None:
-        outcome = await deliver(message, tenant, self.channels)
+        span = tracing.start_span(
+            f"send {message.channel}",
+            parent=message.trace_context,
+            kind="client",
+            attributes={
+                "notification.id": message.id,
+                "notification.kind": message.kind,
+                "notification.attempt": message.attempts,
+            },
+        )
+        with tracing.current(span):
+            outcome = await deliver(message, tenant, self.channels)
+        if span is not None:
+            span.set_attribute("notification.outcome", type(outcome).__name__.lower())
+        tracing.end_span(span)
         if isinstance(outcome, Deferred) and outcome.slow_down:
             self.pacing.slow_down(message.channel, outcome.retry_after, self.monotonic())
         elif not isinstance(outcome, Deferred):
             self.pacing.went_through(message.channel)
-        ended = _Ended(message, outcome, asyncio.get_running_loop().create_future())
+        ended = _Ended(
+            message,
+            outcome,
+            asyncio.get_running_loop().create_future(),
+            traceparent=tracing.traceparent_of(span) if span is not None else message.trace_context,
+        )
         self._ended.put_nowait(ended)
         await ended.recorded
 
@@ -195,14 +218,16 @@ class Dispatcher:
         pause = 0.2
         while True:
             try:
+                causes = {e.message.causation_id: e.traceparent for e in batch}
                 async with self.uow() as tx:
-                    recorded = await record_outcomes(
-                        tx,
-                        [(ended.message, ended.outcome) for ended in batch],
-                        now=self.clock(),
-                        retries=self.retries,
-                        random=self.random,
-                    )
+                    with tracing.continuing({c: t for c, t in causes.items() if c}):
+                        recorded = await record_outcomes(
+                            tx,
+                            [(ended.message, ended.outcome) for ended in batch],
+                            now=self.clock(),
+                            retries=self.retries,
+                            random=self.random,
+                        )
                 self.sent += len(batch)
                 self._count(recorded)
                 return

@@ -9,12 +9,13 @@ from typing import Any
 
 from onboarding_contracts import AccountActivated, InvitationIssued
 from onboarding_contracts.events import link_context_of
+from onboarding_kit import tracing
 from onboarding_kit.sealing import Sealer
 from onboarding_kit.wakeup import notify
 
 from notification.domain.ids import notification_id, welcome_id
 from notification.store import MESSAGES_QUEUED, NotificationTransaction
-from notification.store.messages import Message, NewMessage
+from notification.store.messages import Message, NewMessage, Queued
 from notification.use_cases.announcing import announcement
 
 REPLACED = "replaced by a newer link before it could be sent"
@@ -49,6 +50,7 @@ def _link_message(event: InvitationIssued) -> NewMessage:
         content=content,
         correlation_id=event.correlation_id,
         causation_id=event.id,
+        trace_context=tracing.traceparent_for(event.id),
     )
 
 
@@ -84,7 +86,7 @@ async def queue_link_messages(
 
 
 async def _fail_unreachable(
-    tx: NotificationTransaction, messages: Sequence[Message], at: datetime
+    tx: NotificationTransaction, messages: Sequence[Queued], at: datetime
 ) -> list[Message]:
     return [
         failed
@@ -120,6 +122,7 @@ async def queue_welcomes(
                 },
                 correlation_id=event.correlation_id,
                 causation_id=event.id,
+                trace_context=tracing.traceparent_for(event.id),
             )
         )
     if await tx.messages.queue(messages, at):

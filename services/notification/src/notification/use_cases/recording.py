@@ -3,11 +3,19 @@ tell it: sent, failed, or deferred to the next attempt (failed once the retry po
 up)."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from onboarding_contracts import Envelope
 
-from notification.domain.delivery import Deferred, Outcome, Rejected, RetryPolicy, Sent
+from notification.domain.delivery import (
+    Deferred,
+    MessageStatus,
+    Outcome,
+    Rejected,
+    RetryPolicy,
+    Sent,
+)
 from notification.store import NotificationTransaction
 from notification.store.messages import Message
 from notification.use_cases.announcing import announcement
@@ -54,10 +62,26 @@ async def record_outcomes(
     """Record each try, and write the events of those recorded in one go; the messages
     recorded (those no longer this sender's are left out). The messages sent, most of them,
     are recorded in one statement."""
-    sent = [
-        (message.id, outcome.provider_id) for message, outcome in ended if isinstance(outcome, Sent)
+    sent = {
+        message.id: (message, outcome.provider_id)
+        for message, outcome in ended
+        if isinstance(outcome, Sent)
+    }
+    taken = await tx.messages.record_sent_many(
+        [(message_id, provider_id) for message_id, (_, provider_id) in sent.items()], now
+    )
+    # The rows as the statement left them, made from what this sender holds.
+    recorded = [
+        replace(
+            message,
+            status=MessageStatus.SENT,
+            provider_id=provider_id,
+            sent_at=now,
+            last_error=None,
+        )
+        for message_id, (message, provider_id) in sent.items()
+        if message_id in taken
     ]
-    recorded = await tx.messages.record_sent_many(sent, now)
     for message, outcome in ended:
         if isinstance(outcome, Sent):
             continue
