@@ -9,7 +9,6 @@ from onboarding_kit.sealing import Sealer
 from onboarding_kit.uow import UnitOfWork
 from onboarding_kit.wakeup import Wakeup
 
-from notification.channels.email.own_loop import EmailOnOwnLoop
 from notification.channels.email.smtp import SmtpPool
 from notification.channels.sms import SmsChannel
 from notification.channels.sms.twilio import TwilioMessages
@@ -44,22 +43,20 @@ def _sms(settings: NotificationSettings) -> SmsChannel | None:
 
 
 def bootstrap(runtime: ServiceRuntime, settings: NotificationSettings) -> NotificationDependencies:
-    smtp = EmailOnOwnLoop(
-        SmtpPool(
-            settings.smtp_host,
-            settings.smtp_port,
-            size=settings.smtp_connections,
-            timeout_s=settings.smtp_timeout_s,
-            tls=settings.smtp_tls,
-            # An empty username (compose passes every variable through) means no login.
-            username=settings.smtp_username or None,
-            password=(
-                settings.smtp_password.get_secret_value()
-                if settings.smtp_username and settings.smtp_password
-                else None
-            ),
-            ca_file=settings.smtp_ca_file,
-        )
+    smtp = SmtpPool(
+        settings.smtp_host,
+        settings.smtp_port,
+        size=settings.smtp_connections,
+        timeout_s=settings.smtp_timeout_s,
+        tls=settings.smtp_tls,
+        # An empty username (compose passes every variable through) means no login.
+        username=settings.smtp_username or None,
+        password=(
+            settings.smtp_password.get_secret_value()
+            if settings.smtp_username and settings.smtp_password
+            else None
+        ),
+        ca_file=settings.smtp_ca_file,
     )
     runtime.on_stop.append(smtp.close)
     sms = _sms(settings)
