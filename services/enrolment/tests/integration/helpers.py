@@ -49,7 +49,7 @@ OTHER = {"Authorization": f"Bearer {OTHER_KEY}"}
 EXPORT_HEADER = [
     "id", "email", "name", "external_id", "role", "course", "cohort", "phone", "channel",
     "status", "import_id", "invited_at", "emailed_at", "registered_at", "activated_at",
-    "created_at", "locale",
+    "created_at", "locale", "middle_name", "file_number", "tags", "sections",
 ]  # fmt: skip
 
 

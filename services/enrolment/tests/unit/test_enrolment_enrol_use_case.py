@@ -1,6 +1,7 @@
 """Enrolling one person, over the in-memory database."""
 
 import pytest
+from enrolment.domain.attributes import Attributes
 from enrolment.domain.people import Person
 from enrolment.domain.policy import InvitePolicy
 from enrolment.domain.statuses import EnrolmentStatus
@@ -91,3 +92,18 @@ async def test_the_request_may_override_the_tenant_policy() -> None:
         invite=InvitePolicy.MANUAL,
     )
     assert [e.data.invite for e in db.outbox] == [True, False]
+
+
+async def test_the_school_record_is_stored_but_never_in_the_event() -> None:
+    db = FakeDatabase()
+    record = Attributes(middle_name="Jo", tags=("gifted",), flags={"inclusive": True})
+    person = Person(email="ann@example.org", name="Ann", external_id="s1", attributes=record)
+    await enrol(db, person)
+    (_, new, _) = db.enrolled[(TENANT, COURSE, "ann@example.org")]
+    assert new.person.attributes == record
+    [event] = db.outbox
+    assert isinstance(event, EnrolmentCreated)
+    assert not event.data.model_extra
+    payload = event.data.model_dump()
+    assert not {"attributes", "middle_name", "tags", "flags"} & set(payload)
+    assert payload["email"] == "ann@example.org"

@@ -4,6 +4,7 @@ rules."""
 import pytest
 from enrolment.domain.people import (
     CHANNELS,
+    EVENT_FIELDS,
     ROLES,
     Person,
     check_reachable,
@@ -251,8 +252,10 @@ def test_an_sms_enrolment_needs_a_phone_whoever_asks() -> None:
 
 def test_enrolment_created_carries_every_detail_of_the_person_and_no_other() -> None:
     # `EnrolmentCreatedData` is built from the person's fields by name: a detail added to
-    # `Person` must be in the contract first, or it would travel as an unknown field.
-    person_fields = set(Person.__dataclass_fields__)
+    # `Person` must be in the contract first, or it would travel as an unknown field. The
+    # school's record of the person (`attributes`) stays in the enrolment service.
+    person_fields = set(EVENT_FIELDS)
+    assert person_fields == set(Person.__dataclass_fields__) - {"attributes"}
     assert person_fields <= set(EnrolmentCreatedData.model_fields)
     assert set(EnrolmentCreatedData.model_fields) - person_fields == {
         "enrolment_id",

@@ -8,16 +8,25 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from onboarding_kit.runtime import dependencies_of
 
 from enrolment.bootstrap import EnrolmentDependencies
+from enrolment.domain.attributes import (
+    MAX_FLAGS,
+    MAX_SECTION_LENGTH,
+    MAX_SECTIONS,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    clean_labels,
+    phone_digits,
+)
 from enrolment.domain.invitations import InvitationStatus
 from enrolment.domain.policy import InvitePolicy
-from enrolment.domain.selection import InvitationSelection, Selection
+from enrolment.domain.selection import InvitationSelection, Selection, flag_filter
 from enrolment.domain.text import (
     CODE_PATTERN,
     MAX_EMAIL_LENGTH,
     MAX_FILTER_LENGTH,
     NO_CONTROL_PATTERN,
 )
-from enrolment.errors import Unauthenticated
+from enrolment.errors import InvalidEnrolment, Unauthenticated
 from enrolment.use_cases.caller import Caller
 from enrolment.use_cases.imports import ImportInto
 from enrolment.use_cases.tenants import authenticate_tenant
@@ -85,8 +94,57 @@ def _selection(
             description="text in name, email or external id",
         ),
     ] = None,
+    tag: Annotated[
+        list[str] | None, Query(description="Repeatable: people with every tag given")
+    ] = None,
+    flag: Annotated[
+        list[str] | None,
+        Query(
+            description="Repeatable: `<name>` (or `<name>:true`) for people with the flag set "
+            "true, `<name>:false` for the others (false, or never set)"
+        ),
+    ] = None,
+    file_number: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_FILTER_LENGTH,
+            pattern=NO_CONTROL_PATTERN,
+            description="the whole personal file number",
+        ),
+    ] = None,
+    phone: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_FILTER_LENGTH,
+            pattern=NO_CONTROL_PATTERN,
+            description="the whole number, compared by its digits (and a leading +): spaces, "
+            "dots, dashes and brackets do not matter",
+        ),
+    ] = None,
+    section: Annotated[
+        list[str] | None, Query(description="Repeatable: people in every section given")
+    ] = None,
 ) -> Selection:
-    return Selection(status, role, course, cohort, import_id, q)
+    return Selection(
+        status,
+        role,
+        course,
+        cohort,
+        import_id,
+        q,
+        tags=clean_labels("tag", tag, MAX_TAGS, MAX_TAG_LENGTH),
+        flags=_flag_filters(flag),
+        file_number=file_number.strip() if file_number and file_number.strip() else None,
+        phone=phone if phone and phone_digits(phone) else None,
+        sections=clean_labels("section", section, MAX_SECTIONS, MAX_SECTION_LENGTH),
+    )
+
+
+def _flag_filters(raw: list[str] | None) -> tuple[tuple[str, bool], ...]:
+    filters = tuple(dict.fromkeys(flag_filter(f) for f in raw or ()))
+    if len(filters) > MAX_FLAGS:
+        raise InvalidEnrolment("flag", f"more than {MAX_FLAGS} flags")
+    return filters
 
 
 Selected = Annotated[Selection, Depends(_selection)]

@@ -2,8 +2,9 @@
 
 from collections.abc import AsyncIterator
 from contextlib import aclosing
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from onboarding_kit.problems import problems
 
@@ -19,8 +20,14 @@ from enrolment.api.schemas import (
     NotificationsOut,
     SelectionIn,
 )
-from enrolment.domain.exports import EXPORT_COLUMNS, csv_lines
+from enrolment.domain.exports import (
+    chosen_export_columns,
+    csv_lines,
+    default_export_columns,
+    export_cell,
+)
 from enrolment.domain.selection import Selection
+from enrolment.domain.text import NO_CONTROL_PATTERN
 from enrolment.use_cases import changes, enrolling, queries
 
 router = APIRouter()
@@ -50,13 +57,34 @@ async def list_enrolments(
 
 @router.get("/enrolments.csv", response_class=StreamingResponse, responses=problems(401, 422))
 async def export_enrolments(
-    deps: Deps, tenant_id: TenantId, selection: Selected
+    deps: Deps,
+    tenant_id: TenantId,
+    selection: Selected,
+    columns: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            pattern=NO_CONTROL_PATTERN,
+            description="The columns to write, comma-separated, in order (any of the "
+            "export's, or `flag:<name>`); absent: all, with a `flag:<name>` column for each "
+            "flag anyone selected has set",
+        ),
+    ] = None,
 ) -> StreamingResponse:
     """The same selection as `GET /v1/enrolments`, as CSV; cells that a spreadsheet would
-    run as a formula are written as text."""
+    run as a formula are written as text. The school's record is named as an import takes
+    it: `middle_name`, `file_number`, `tags` and `sections` (`;` between items), and
+    `flag:<name>` (true, false, or empty when not set)."""
+    if columns is not None:
+        chosen = chosen_export_columns(columns)
+    else:
+        flags = await queries.flags_of_export(
+            deps.uow, tenant_id, selection, deps.settings.export_statement_timeout_ms
+        )
+        chosen = default_export_columns(flags)
 
     async def lines() -> AsyncIterator[str]:
-        yield csv_lines([EXPORT_COLUMNS])
+        yield csv_lines([chosen])
         pages = queries.export_enrolments(
             deps.uow,
             tenant_id,
@@ -67,7 +95,7 @@ async def export_enrolments(
         # A client gone mid-download stops the reading at once, not when collected.
         async with aclosing(pages):
             async for page in pages:
-                yield csv_lines([getattr(e, column) for column in EXPORT_COLUMNS] for e in page)
+                yield csv_lines([export_cell(e, column) for column in chosen] for e in page)
 
     return csv_download(lines(), "enrolments.csv")
 
@@ -92,7 +120,9 @@ async def notifications(
 async def change_enrolment(
     enrolment_id: EntityId, body: EnrolmentChanges, deps: Deps, caller: CurrentCaller
 ) -> EnrolmentOut:
-    """Change the name, external id, phone, role, cohort or locale; never the email."""
+    """Change the name, external id, phone, role, cohort or locale, and the school's record:
+    middle name, file number, tags and sections (replaced), flags (merged: a null one is
+    removed); never the email."""
     changed = await changes.change_enrolment(
         deps.uow, deps.clock, caller, enrolment_id, body.model_dump(exclude_unset=True)
     )

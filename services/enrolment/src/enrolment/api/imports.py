@@ -23,10 +23,12 @@ from enrolment.domain.csv_rows import (
     ERRORS_PAGE,
     MAX_ERRORS_PAGE,
     REQUIRED_COLUMNS,
+    batch_columns,
     check_row_count,
     read_csv,
 )
 from enrolment.domain.exports import IMPORT_ERROR_COLUMNS, csv_lines
+from enrolment.domain.text import NO_CONTROL_PATTERN
 from enrolment.use_cases import imports
 from enrolment.use_cases.caller import Caller
 from enrolment.use_cases.imports import ImportInto
@@ -66,9 +68,25 @@ async def _import(
 
 
 @router.post("/enrolments:batch", **IMPORT_ANSWERS, openapi_extra=TEXT_BODY)
-async def enrol_batch(request: Request, deps: Deps, caller: CurrentCaller, into: Into) -> ImportOut:
-    """Manual entry: one person per line as `email,id,name`, validated like an import."""
-    return await _import(request, deps, caller, into, header=REQUIRED_COLUMNS)
+async def enrol_batch(
+    request: Request,
+    deps: Deps,
+    caller: CurrentCaller,
+    into: Into,
+    columns: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            pattern=NO_CONTROL_PATTERN,
+            description="What each line holds, comma-separated: the columns an import takes, "
+            "`email,id,name` among them; absent: `email,id,name`",
+        ),
+    ] = None,
+) -> ImportOut:
+    """Manual entry: one person per line as `email,id,name` (or as `columns` say),
+    validated like an import."""
+    header = batch_columns(columns) if columns is not None else REQUIRED_COLUMNS
+    return await _import(request, deps, caller, into, header=header)
 
 
 @router.get("/imports/template.csv", response_class=StreamingResponse)
@@ -80,7 +98,10 @@ async def import_template() -> StreamingResponse:
 @router.post("/imports", **IMPORT_ANSWERS, openapi_extra=CSV_UPLOAD_BODY)
 async def import_csv(request: Request, deps: Deps, caller: CurrentCaller, into: Into) -> ImportOut:
     """Enrol everyone in a CSV (a `text/csv` body, or a multipart upload in `file`): a header
-    naming `email,id,name` in any order, optionally `role,cohort,phone,channel,locale`.
+    naming `email,id,name` in any order, optionally `role,cohort,phone,channel,locale`,
+    and the school's record: `middle_name`, `file_number`, `tags` and `sections` (items
+    separated by `;`), and a `flag:<name>` column per flag (true/false/yes/no/1/0; empty:
+    not set).
 
     Good rows are enrolled even when others are bad; each bad row is reported with its line
     number, column and reason (the first page of them here; see `GET /v1/imports/{id}`).

@@ -9,9 +9,18 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from onboarding_contracts.events import Channel, Role
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 from pydantic.config import JsonDict
 
+from enrolment.domain.attributes import (
+    FLAG_NAME_PATTERN,
+    MAX_FILE_NUMBER_LENGTH,
+    MAX_FLAGS,
+    MAX_SECTION_LENGTH,
+    MAX_SECTIONS,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+)
 from enrolment.domain.invitations import InvitationStatus
 from enrolment.domain.messages import MessageStatus
 from enrolment.domain.people import PLAIN_EMAIL_PATTERN, Person, validate_person
@@ -79,6 +88,31 @@ Locale = Annotated[
 ]
 
 
+# The school's record of a person (seed 003), normalised by the domain: labels trimmed, blank
+# ones dropped, each once.
+MiddleName = Annotated[str, Field(max_length=MAX_NAME_LENGTH, pattern=NO_CONTROL_PATTERN)]
+FileNumber = Annotated[
+    str,
+    Field(
+        max_length=MAX_FILE_NUMBER_LENGTH,
+        pattern=NO_CONTROL_PATTERN,
+        description="The personal file number",
+    ),
+]
+_LABEL_PATTERN = r"^[^\x00-\x1f\x7f;]*$"
+Tag = Annotated[str, Field(max_length=MAX_TAG_LENGTH, pattern=_LABEL_PATTERN)]
+Section = Annotated[str, Field(max_length=MAX_SECTION_LENGTH, pattern=_LABEL_PATTERN)]
+FlagName = Annotated[str, Field(pattern=FLAG_NAME_PATTERN)]
+Tags = Annotated[
+    list[Tag], Field(max_length=MAX_TAGS, description="Free labels, each once; no `;` in one")
+]
+Sections = Annotated[list[Section], Field(max_length=MAX_SECTIONS, description="No `;` in one")]
+FLAGS_DESCRIPTION = (
+    "The tenant's own yes/no flags by name (lowercase letters, digits, underscores), such as "
+    '{"inclusive": true, "individual": false}'
+)
+
+
 def _never_null_in_the_document(schema: dict[str, Any]) -> None:
     """A field that may be left out, but is never null: a null is refused by the domain
     with its reason, and the document says the field is a string."""
@@ -137,6 +171,13 @@ class EnrolmentIn(BaseModel):
     channel: ChannelIn = "email"
     locale: Locale | None = None
     invite: InvitePolicy | None = Field(default=None, description="overrides the tenant policy")
+    middle_name: MiddleName | None = None
+    file_number: FileNumber | None = None
+    tags: Tags | None = None
+    flags: Annotated[dict[FlagName, StrictBool], Field(max_length=MAX_FLAGS)] | None = Field(
+        default=None, description=FLAGS_DESCRIPTION
+    )
+    sections: Sections | None = None
 
     def person(self) -> Person:
         """The person to enrol, validated (422 naming the field otherwise)."""
@@ -144,8 +185,10 @@ class EnrolmentIn(BaseModel):
 
 
 class EnrolmentChanges(BaseModel):
-    """The fields to change; a field left out keeps its value, a null phone, cohort or
-    locale clears it. The email never changes."""
+    """The fields to change; a field left out keeps its value, a null phone, cohort,
+    locale, middle name or file number clears it. Tags and sections given replace those
+    stored (null: none); flags given are merged into those stored, a null one removed. The
+    email never changes."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -155,6 +198,17 @@ class EnrolmentChanges(BaseModel):
     role: Annotated[RoleIn | None, NEVER_NULL] = None
     cohort: Code | None = None
     locale: Locale | None = None
+    middle_name: MiddleName | None = None
+    file_number: FileNumber | None = None
+    tags: Tags | None = None
+    flags: Annotated[
+        Annotated[dict[FlagName, StrictBool | None], Field(max_length=MAX_FLAGS)] | None,
+        NEVER_NULL,
+    ] = Field(
+        default=None,
+        description=FLAGS_DESCRIPTION + "; merged into those stored, a null one removed",
+    )
+    sections: Sections | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -178,6 +232,11 @@ class EnrolmentOut(Out):
     channel: str
     phone: str | None
     locale: str | None = Field(description="The language of the person's messages; null: English")
+    middle_name: str | None
+    file_number: str | None = Field(description="The personal file number")
+    tags: list[str]
+    flags: dict[str, bool] = Field(description="The tenant's own yes/no flags set, by name")
+    sections: list[str]
     status: str
     failure_reason: str | None = Field(
         description="With status failed: why the last link could not be delivered"

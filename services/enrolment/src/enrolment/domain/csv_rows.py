@@ -3,6 +3,12 @@
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from enrolment.domain.attributes import (
+    FLAG_COLUMN_PREFIX,
+    flag_of_column,
+    flag_value,
+    split_labels,
+)
 from enrolment.domain.csv_records import TextSource, Unreadable, is_blank, records
 from enrolment.domain.people import Person, validate_person
 from enrolment.domain.text import printable
@@ -10,6 +16,9 @@ from enrolment.errors import FileTooLarge, InvalidCsv, InvalidEnrolment
 
 REQUIRED_COLUMNS = ("email", "id", "name")
 OPTIONAL_COLUMNS = ("role", "cohort", "phone", "channel", "locale")
+# The school's record of a person (seed 003); tags and sections list theirs separated by `;`,
+# and any number of `flag:<name>` columns hold a flag each (true/false/yes/no/1/0, or empty).
+ATTRIBUTE_COLUMNS = ("middle_name", "file_number", "tags", "sections")
 # Errors an import's report shows at once, and at most on one page.
 ERRORS_PAGE = 100
 MAX_ERRORS_PAGE = 1000
@@ -64,7 +73,30 @@ def read_csv(
         raise InvalidCsv(
             f"missing column(s) {', '.join(missing)}: the header must name email, id and name"
         )
+    for column in columns:
+        try:
+            flag_of_column(column)
+        except InvalidEnrolment as refused:
+            raise InvalidCsv(f"column {column!r}: {refused.reason}") from refused
     return _rows(found, columns)
+
+
+def batch_columns(raw: str) -> tuple[str, ...]:
+    """The columns of a manual batch's lines, as named (comma-separated, `email,id,name`
+    among them): any an import takes. An unknown one is refused, naming it."""
+    columns = tuple(column.strip().lower() for column in raw.split(","))
+    known = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *ATTRIBUTE_COLUMNS)
+    for column in columns:
+        if column not in known and not column.startswith(FLAG_COLUMN_PREFIX):
+            raise InvalidEnrolment("columns", f"unknown column {column!r}")
+        flag_of_column(column)
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise InvalidEnrolment("columns", f"column {repeated[0]!r} named twice")
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise InvalidEnrolment("columns", f"missing column(s) {', '.join(missing)}")
+    return columns
 
 
 def check_row_count(
@@ -98,9 +130,15 @@ def _rows(
 ) -> Iterator[Row | RowError]:
     index = {
         name: columns.index(name)
-        for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+        for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *ATTRIBUTE_COLUMNS)
         if name in columns
     }
+    # (position, column, flag name) of each flag column, the first of a name repeated.
+    flag_columns = [
+        (columns.index(column), column, flag)
+        for column in dict.fromkeys(columns)
+        if (flag := flag_of_column(column)) is not None
+    ]
     seen: dict[str, int] = {}
     for record in found:
         if isinstance(record, Unreadable):
@@ -117,6 +155,11 @@ def _rows(
             continue
         cell = {name: values[i] if i < len(values) else "" for name, i in index.items()}
         try:
+            flags = {}
+            for i, column, flag in flag_columns:
+                value = flag_value(column, values[i] if i < len(values) else "")
+                if value is not None:
+                    flags[flag] = value
             person = validate_person(
                 email=cell["email"],
                 name=cell["name"],
@@ -126,6 +169,11 @@ def _rows(
                 phone=cell.get("phone"),
                 channel=cell.get("channel"),
                 locale=cell.get("locale"),
+                middle_name=cell.get("middle_name"),
+                file_number=cell.get("file_number"),
+                tags=split_labels(cell["tags"]) if "tags" in cell else None,
+                flags=flags,
+                sections=split_labels(cell["sections"]) if "sections" in cell else None,
             )
         except InvalidEnrolment as error:
             yield RowError(line, error.field, error.reason, _raw(values))

@@ -2,13 +2,23 @@
 for a change to one."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import cast, get_args
 
 from email_validator import EmailNotValidError, validate_email
 from onboarding_contracts.events import Channel, Role
 
+from enrolment.domain.attributes import (
+    NO_ATTRIBUTES,
+    Attributes,
+    clean_file_number,
+    clean_flag_changes,
+    clean_middle_name,
+    clean_sections,
+    clean_tags,
+    validate_attributes,
+)
 from enrolment.domain.text import (
     LOCALE_PATTERN,
     MAX_CODE_LENGTH,
@@ -24,7 +34,10 @@ from enrolment.errors import InvalidEnrolment
 
 ROLES: tuple[str, ...] = get_args(Role)
 CHANNELS: tuple[str, ...] = get_args(Channel)
-EDITABLE_FIELDS = ("name", "external_id", "phone", "role", "cohort", "locale")
+EDITABLE_FIELDS = (
+    "name", "external_id", "phone", "role", "cohort", "locale",
+    "middle_name", "file_number", "tags", "flags", "sections",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,12 @@ class Person:
     phone: str | None = None
     channel: Channel = "email"
     locale: str | None = None  # the language of their messages; None: English
+    attributes: Attributes = NO_ATTRIBUTES  # the school's record of them (seed 003)
+
+
+# What the events about an enrolment carry of the person: everything but the school's record
+# of them (`attributes`), which stays in the enrolment service.
+EVENT_FIELDS = tuple(name for name in Person.__dataclass_fields__ if name != "attributes")
 
 
 # A plain ASCII address: a dot-atom mailbox (no leading, trailing or double dot) at a
@@ -143,6 +162,11 @@ def validate_person(
     phone: str | None = None,
     channel: str | None = None,
     locale: str | None = None,
+    middle_name: object = None,
+    file_number: object = None,
+    tags: Iterable[object] | None = None,
+    flags: object = None,
+    sections: Iterable[object] | None = None,
 ) -> Person:
     if not _given(email):
         raise InvalidEnrolment("email", "missing email")
@@ -162,10 +186,17 @@ def validate_person(
         phone=person_phone,
         channel=person_channel,
         locale=clean_locale(locale),
+        attributes=validate_attributes(
+            middle_name=middle_name,
+            file_number=file_number,
+            tags=tags,
+            flags=flags,
+            sections=sections,
+        ),
     )
 
 
-def validate_changes(changes: Mapping[str, object]) -> dict[str, str | None]:
+def validate_changes(changes: Mapping[str, object]) -> dict[str, object]:
     """The fields of a change to an enrolment, validated; the email can never change (seed
     001: enrol the new address instead). Rules that need the stored enrolment (its course's
     cohorts, its channel) are checked against it by the caller."""
@@ -178,8 +209,8 @@ def validate_changes(changes: Mapping[str, object]) -> dict[str, str | None]:
         raise InvalidEnrolment(
             sorted(unknown)[0], f"not an editable field (editable: {', '.join(EDITABLE_FIELDS)})"
         )
-    given = {field: _text(value) for field, value in changes.items()}
-    clean: dict[str, str | None] = {}
+    clean: dict[str, object] = _attribute_changes(changes)
+    given = {field: _text(value) for field, value in changes.items() if field in _PERSON_FIELDS}
     if "name" in given:
         clean["name"] = clean_name(given["name"])
     if "external_id" in given:
@@ -195,6 +226,32 @@ def validate_changes(changes: Mapping[str, object]) -> dict[str, str | None]:
     if "locale" in given:
         clean["locale"] = clean_locale(given["locale"])
     return clean
+
+
+_PERSON_FIELDS = ("name", "external_id", "phone", "role", "cohort", "locale")
+
+
+def _attribute_changes(changes: Mapping[str, object]) -> dict[str, object]:
+    """The school's record in a change: a middle name or file number set (null clears it),
+    tags or sections replaced (null: none), flags merged (`FlagChanges`)."""
+    clean: dict[str, object] = {}
+    if "middle_name" in changes:
+        clean["middle_name"] = clean_middle_name(changes["middle_name"])
+    if "file_number" in changes:
+        clean["file_number"] = clean_file_number(changes["file_number"])
+    if "tags" in changes:
+        clean["tags"] = clean_tags(_list_of(changes["tags"], "tags"))
+    if "sections" in changes:
+        clean["sections"] = clean_sections(_list_of(changes["sections"], "sections"))
+    if "flags" in changes:
+        clean["flags"] = clean_flag_changes(changes["flags"])
+    return clean
+
+
+def _list_of(value: object, field: str) -> list[object] | None:
+    if value is None or isinstance(value, list | tuple):
+        return None if value is None else list(value)
+    raise InvalidEnrolment(field, "a list of texts")
 
 
 def _text(value: object) -> str | None:

@@ -1,5 +1,6 @@
 """Enrolments: who is enrolled into which course, and how far each person got."""
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -8,6 +9,7 @@ from typing import Any
 import asyncpg
 from onboarding_contracts.events import Channel, Role
 
+from enrolment.domain.attributes import PHONE_DIGITS_SQL, FlagChanges, Flags, phone_digits
 from enrolment.domain.people import EDITABLE_FIELDS
 from enrolment.domain.selection import Selection
 from enrolment.domain.statuses import INVITABLE, EnrolmentStatus, NewEnrolment
@@ -27,6 +29,12 @@ class Enrolment:
     channel: Channel
     phone: str | None
     locale: str | None
+    # The school's record of the person (seed 003).
+    middle_name: str | None
+    file_number: str | None
+    tags: tuple[str, ...]
+    flags: Flags
+    sections: tuple[str, ...]
     status: EnrolmentStatus
     failure_reason: str | None  # with status failed: why the last link was not delivered
     import_id: str | None
@@ -56,6 +64,9 @@ _COLUMNS = ", ".join(ENROLMENT_FIELDS)
 def enrolment_from(record: asyncpg.Record) -> Enrolment:
     values = {f: record[f] for f in ENROLMENT_FIELDS}
     values["status"] = EnrolmentStatus(values["status"])
+    values["tags"] = tuple(values["tags"])
+    values["sections"] = tuple(values["sections"])
+    values["flags"] = json.loads(values["flags"])
     return Enrolment(**values)
 
 
@@ -70,7 +81,35 @@ def selection_where(selection: Selection, first_parameter: int) -> tuple[str, li
         values.append(f"%{_escape_like(selection.text.strip().lower())}%")
         n = first_parameter + len(values) - 1
         where += f" AND (lower(name) LIKE ${n} OR email LIKE ${n} OR lower(external_id) LIKE ${n})"
+
+    def parameter(value: object) -> int:
+        values.append(value)
+        return first_parameter + len(values) - 1
+
+    if selection.tags:
+        where += f" AND tags @> ${parameter(list(selection.tags))}::text[]"
+    if selection.sections:
+        where += f" AND sections @> ${parameter(list(selection.sections))}::text[]"
+    set_true = {name: True for name, wanted in selection.flags if wanted}
+    if set_true:
+        where += f" AND flags @> ${parameter(json.dumps(set_true))}::jsonb"
+    for name, wanted in selection.flags:
+        if not wanted:  # false, or never set
+            where += f" AND NOT flags @> ${parameter(json.dumps({name: True}))}::jsonb"
+    if selection.file_number is not None:
+        where += f" AND file_number = ${parameter(selection.file_number.strip())}"
+    if selection.phone is not None:
+        digits = parameter(phone_digits(selection.phone))
+        where += f" AND phone IS NOT NULL AND {PHONE_DIGITS_SQL} = ${digits}"
     return where, values
+
+
+def _json_list(labels: tuple[str, ...]) -> str:
+    return json.dumps(labels) if labels else "[]"
+
+
+def _json_object(flags: Flags) -> str:
+    return json.dumps(dict(flags)) if flags else "{}"
 
 
 def _escape_like(text: str) -> str:
@@ -94,19 +133,25 @@ class EnrolmentRows(Rows):
             """INSERT INTO enrolments
                    (id, tenant_id, course, import_id, status, account_id, registered_at,
                     activated_at, invitation_requested_at, created_at, updated_at,
-                    email, name, external_id, role, cohort, phone, channel, locale)
+                    email, name, external_id, role, cohort, phone, channel, locale,
+                    middle_name, file_number, tags, flags, sections)
                SELECT u.id, $1, $2, $3, u.status, u.account_id,
                       CASE WHEN u.account_id IS NULL THEN NULL ELSE $4::timestamptz END,
                       CASE WHEN u.account_id IS NULL THEN NULL ELSE $4::timestamptz END,
                       CASE WHEN u.invite THEN $4::timestamptz END,
                       $4, $4,
                       u.email, u.name, u.external_id, u.role, u.cohort, u.phone, u.channel,
-                      u.locale
+                      u.locale, u.middle_name, u.file_number,
+                      ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)),
+                      u.flags::jsonb,
+                      ARRAY(SELECT jsonb_array_elements_text(u.sections::jsonb))
                FROM unnest($5::text[], $6::text[], $7::text[], $8::bool[], $9::text[],
                            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-                           $15::text[], $16::text[])
+                           $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],
+                           $20::text[], $21::text[])
                     AS u(id, status, account_id, invite, email, name, external_id, role,
-                         cohort, phone, channel, locale)
+                         cohort, phone, channel, locale, middle_name, file_number, tags,
+                         flags, sections)
                ON CONFLICT (tenant_id, course, email) DO NOTHING
                RETURNING id""",
             tenant_id,
@@ -125,6 +170,12 @@ class EnrolmentRows(Rows):
             [e.person.phone for e in enrolments],
             [e.person.channel for e in enrolments],
             [e.person.locale for e in enrolments],
+            [e.person.attributes.middle_name for e in enrolments],
+            [e.person.attributes.file_number for e in enrolments],
+            # Lists of different lengths cannot be one SQL array: each row's is JSON.
+            [_json_list(e.person.attributes.tags) for e in enrolments],
+            [_json_object(e.person.attributes.flags) for e in enrolments],
+            [_json_list(e.person.attributes.sections) for e in enrolments],
         )
         return {row["id"] for row in rows}
 
@@ -156,6 +207,18 @@ class EnrolmentRows(Rows):
         )
         return [enrolment_from(r) for r in rows]
 
+    async def flag_names(self, tenant_id: str, selection: Selection) -> list[str]:
+        """The names of the flags anyone of the selection has set, in order."""
+        where, values = selection_where(selection, first_parameter=2)
+        rows = await self.conn.fetch(
+            f"""SELECT DISTINCT jsonb_object_keys(flags) AS name FROM enrolments
+                WHERE tenant_id = $1 AND flags <> '{{}}'::jsonb{where}
+                ORDER BY name""",
+            tenant_id,
+            *values,
+        )
+        return [r["name"] for r in rows]
+
     async def invitable(self, tenant_id: str, selection: Selection) -> list[Enrolment]:
         """The selected enrolments an admin may invite now (`check_invitable`), locked;
         those another transaction holds are passed by."""
@@ -179,17 +242,35 @@ class EnrolmentRows(Rows):
         )
 
     async def change(
-        self, enrolment_id: str, changes: Mapping[str, str | None], at: datetime
+        self, enrolment_id: str, changes: Mapping[str, object], at: datetime
     ) -> Enrolment:
-        """Set validated editable fields (`validate_changes`)."""
+        """Set validated editable fields (`validate_changes`); flags are merged with those
+        stored (`FlagChanges`), in the statement, so concurrent changes of different flags
+        both hold."""
         assert set(changes) <= set(EDITABLE_FIELDS), "only editable columns are ever set"
-        assignments = ", ".join(f"{column} = ${n}" for n, column in enumerate(changes, start=3))
+        assignments: list[str] = []
+        values: list[object] = []
+
+        def parameter(value: object) -> int:
+            values.append(value)
+            return 2 + len(values)
+
+        for column, value in changes.items():
+            if isinstance(value, FlagChanges):
+                merged = f"flags || ${parameter(_json_object(value.set))}::jsonb"
+                assignments.append(
+                    f"flags = ({merged}) - ${parameter(list(value.removed))}::text[]"
+                )
+            elif isinstance(value, tuple):
+                assignments.append(f"{column} = ${parameter(list(value))}::text[]")
+            else:
+                assignments.append(f"{column} = ${parameter(value)}")
         row = await self.conn.fetchrow(
-            f"UPDATE enrolments SET {assignments}, updated_at = $2 WHERE id = $1 "
+            f"UPDATE enrolments SET {', '.join(assignments)}, updated_at = $2 WHERE id = $1 "
             f"RETURNING {_COLUMNS}",
             enrolment_id,
             at,
-            *changes.values(),
+            *values,
         )
         return enrolment_from(row)
 

@@ -13,9 +13,11 @@ from onboarding_contracts.events import (
 from onboarding_kit.clock import Clock
 from onboarding_kit.uow import UnitOfWork
 
+from enrolment.domain.attributes import MAX_FLAGS
 from enrolment.domain.people import check_reachable, validate_changes
 from enrolment.domain.selection import Selection
 from enrolment.domain.statuses import check_cancellable, check_invitable
+from enrolment.errors import InvalidEnrolment
 from enrolment.store import EnrolmentTransaction
 from enrolment.store.enrolments import Enrolment
 from enrolment.use_cases.caller import Caller
@@ -33,18 +35,24 @@ async def change_enrolment(
     enrolment_id: str,
     changes: Mapping[str, object],
 ) -> Enrolment:
-    """Change the name, external id, phone, role, cohort or locale; never the email."""
+    """Change the name, external id, phone, role, cohort or locale, and the school's record
+    (middle name, file number, tags, flags merged, sections); never the email."""
     clean = validate_changes(changes)
     async with uow() as tx:
         enrolment = await _locked(tx, caller.tenant_id, enrolment_id)
-        if clean.get("cohort"):
+        cohort = clean.get("cohort")
+        if isinstance(cohort, str) and cohort:
             cohorts = await tx.courses.cohorts_of(caller.tenant_id, enrolment.course)
-            cohorts.check(clean["cohort"])
+            cohorts.check(cohort)
         if "phone" in clean:
-            check_reachable(enrolment.channel, clean["phone"])
+            phone = clean["phone"]
+            check_reachable(enrolment.channel, phone if isinstance(phone, str) else None)
         if not clean:
             return enrolment
-        return await tx.enrolments.change(enrolment_id, clean, clock())
+        changed = await tx.enrolments.change(enrolment_id, clean, clock())
+        if len(changed.flags) > MAX_FLAGS:  # refused: the transaction is rolled back
+            raise InvalidEnrolment("flags", f"more than {MAX_FLAGS} flags once merged")
+        return changed
 
 
 @dataclass(frozen=True)

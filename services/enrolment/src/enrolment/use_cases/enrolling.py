@@ -10,7 +10,7 @@ from onboarding_kit.clock import Clock
 from onboarding_kit.ids import IdFactory
 from onboarding_kit.uow import UnitOfWork
 
-from enrolment.domain.people import Person
+from enrolment.domain.people import EVENT_FIELDS, Person
 from enrolment.domain.policy import InvitePolicy, resolve_policy
 from enrolment.domain.statuses import NewEnrolment, new_enrolment
 from enrolment.errors import AlreadyEnrolled
@@ -103,7 +103,8 @@ def _events_of(origin: Origin, target: Target, enrolment: NewEnrolment) -> list[
             import_id=target.import_id,
             invite=enrolment.invite,
             link_policy=target.link_policy,
-            **vars(p),  # email, name, external_id, role, cohort, phone, channel, locale
+            # email, name, external_id, role, cohort, phone, channel, locale
+            **{name: getattr(p, name) for name in EVENT_FIELDS},
         ),
     )
     if enrolment.account_id is None:

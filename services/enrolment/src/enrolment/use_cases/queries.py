@@ -124,6 +124,19 @@ async def export_enrolments(
         after = page[-1].place
 
 
+async def flags_of_export(
+    uow: UnitOfWork[EnrolmentTransaction],
+    tenant_id: str,
+    selection: Selection,
+    statement_timeout_ms: int,
+) -> list[str]:
+    """The flags anyone of the selection has set, by name: the flag columns of an export
+    that does not choose its columns."""
+    async with uow() as tx:
+        await tx.limit_statement_time(statement_timeout_ms)
+        return await tx.enrolments.flag_names(tenant_id, selection)
+
+
 async def funnel(
     uow: UnitOfWork[EnrolmentTransaction], tenant_id: str, selection: Selection
 ) -> Funnel:
