@@ -35,6 +35,8 @@ fi
 if [[ -z "${PYTEST_ARGS:-}" || "${PYTEST_ARGS:-}" == *ops* ]]; then
     deploy/local/prometheus.sh install
 fi
+# The account reports print names in DejaVu Sans (Debian's fonts-dejavu-core).
+deploy/local/debian.sh fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 echo "== pytest"
 export TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:${PG_PORT:-55432}/postgres"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:${KAFKA_PORT:-9092}"

@@ -17,7 +17,16 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from onboarding_cli import __version__, activation, credentials, dlq, flow, lifecycle, render
+from onboarding_cli import (
+    __version__,
+    activation,
+    credentials,
+    dlq,
+    flow,
+    lifecycle,
+    render,
+    reports,
+)
 from onboarding_cli.api_models import FunnelQuery, ImportOut, SelectionQuery
 from onboarding_cli.client import EnrolmentClient
 from onboarding_cli.config import API_KEY_VAR, ConfigError, load_config
@@ -30,6 +39,7 @@ from onboarding_cli.session import (
     CourseFilter,
     ImportFilter,
     Invite,
+    StatusFilter,
     UrlOption,
     enrolment_client,
 )
@@ -42,6 +52,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(dlq.app, name="dlq")
+app.add_typer(reports.app, name="report")
 
 
 def _version(value: bool) -> None:
@@ -227,14 +238,7 @@ def funnel(
 
 @app.command()
 def enrolments(
-    status: Annotated[
-        str | None,
-        typer.Option(
-            "--status",
-            "-s",
-            help="enrolled, invited, active, pending_activation, expired, cancelled",
-        ),
-    ] = None,
+    status: StatusFilter = None,
     course: CourseFilter = None,
     cohort: CohortFilter = None,
     import_id: ImportFilter = None,

@@ -35,6 +35,12 @@ ApiKeyOption = Annotated[
 ]
 CourseFilter = Annotated[str | None, typer.Option("--course", "-c", help="Only this course.")]
 CohortFilter = Annotated[str | None, typer.Option("--cohort", "-k", help="Only this cohort.")]
+StatusFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--status", "-s", help="enrolled, invited, active, pending_activation, expired, cancelled"
+    ),
+]
 ImportFilter = Annotated[
     str | None, typer.Option("--import", "-i", help="Only the people of this import.")
 ]

@@ -29,6 +29,8 @@ LINK_KEY_HOLDERS = ("invitation", "notification")
 INTERNAL_TOKEN_HOLDERS = ("invitation", "registration", "enrolment")
 # The services that call the invitation service's internal API (redeem; resend).
 INVITATION_CALLERS = ("registration", "enrolment")
+# The services that tell people where to sign in (the welcome email, the credentials report).
+SIGN_IN_LINKERS = ("notification", "enrolment")
 # The local SMS provider's account: texts go to it, as they would to Twilio.
 SMS_ACCOUNT_SID = "AC" + "0" * 32
 SMS_FROM = "+15005550006"
@@ -88,13 +90,15 @@ class StackConfig:
             env["REGISTRATION_PUBLIC_URL"] = self.url("registration")
         if service in INVITATION_CALLERS:
             env["INVITATION_URL"] = self.url("invitation")
+        if service in SIGN_IN_LINKERS:
+            # The welcome email's sign-in link, the credentials report's address. No
+            # education platform runs locally: the registration service stands in for its
+            # sign-in page.
+            env["SIGN_IN_URL"] = f"{self.url('registration')}/"
         if service == "notification":
             env |= {
                 "SMTP_HOST": "127.0.0.1",
                 "SMTP_PORT": str(self.smtp_port),
-                # The welcome email's sign-in link. No education platform runs locally: the
-                # registration service stands in for its sign-in page.
-                "SIGN_IN_URL": f"{self.url('registration')}/",
                 "SMS_PROVIDER_URL": f"http://127.0.0.1:{self.sms_port}",
                 "SMS_ACCOUNT_SID": SMS_ACCOUNT_SID,
                 "SMS_AUTH_TOKEN": self.sms_auth_token,

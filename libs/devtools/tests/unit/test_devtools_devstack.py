@@ -43,4 +43,6 @@ def test_the_welcome_email_links_to_the_registration_service(tmp_path: Path) -> 
         **{**config(tmp_path).__dict__, "ports": {s: 9000 + n for n, s in enumerate(SERVICES)}}
     )
     assert stack.service_env("notification")["SIGN_IN_URL"] == f"{stack.url('registration')}/"
-    assert all("SIGN_IN_URL" not in stack.service_env(s) for s in SERVICES if s != "notification")
+    assert stack.service_env("enrolment")["SIGN_IN_URL"] == f"{stack.url('registration')}/"
+    others = [s for s in SERVICES if s not in ("notification", "enrolment")]
+    assert all("SIGN_IN_URL" not in stack.service_env(s) for s in others)

@@ -16,7 +16,7 @@ from onboarding_contracts import (
 from onboarding_kit.milestones import Milestones, always
 from onboarding_kit.runtime import build_service, serve
 
-from enrolment.api import router
+from enrolment.api import reports, router
 from enrolment.bootstrap import bootstrap
 from enrolment.consumers import subscriptions
 from enrolment.invitations import Invitations
@@ -46,7 +46,7 @@ def create_app(
         bootstrap=partial(bootstrap, invitations=invitations),
         # Counted once the broker has them (onboarding_people_total).
         milestones=Milestones({EnrolmentCreated.event_type: always("enrolled")}),
-        routers=[router],
+        routers=[router, reports.router],
         subscriptions=subscriptions,
         jobs=jobs,
     )

@@ -27,6 +27,12 @@ class EnrolmentSettings(ServiceSettings):
     export_statement_timeout_ms: int = Field(
         default=10_000, ge=1, description="How long one page of an export may take to read"
     )
+    sign_in_url: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The education platform's sign-in page, printed on the credentials "
+        "report; without it that report answers 503 (the information report works)",
+    )
     invitation_url: str = Field(
         default="http://127.0.0.1:8002",
         description="The invitation service, asked to resend a link (its internal API)",

@@ -16,6 +16,8 @@ ERRORS = {
     ("post", "/v1/enrolments"): {401, 409, 422},
     ("get", "/v1/enrolments"): {401, 422},
     ("get", "/v1/enrolments.csv"): {401, 422},
+    ("get", "/v1/reports/accounts.pdf"): {401, 422, 503},
+    ("get", "/v1/reports/accounts.csv"): {401, 422, 503},
     ("get", "/v1/enrolments/{enrolment_id}"): {401, 404},
     ("get", "/v1/enrolments/{enrolment_id}/notifications"): {401, 404},
     ("patch", "/v1/enrolments/{enrolment_id}"): {401, 404, 422},

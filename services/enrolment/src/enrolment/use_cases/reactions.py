@@ -133,7 +133,7 @@ async def registration_completed(
     their tenant approves accounts by hand, this one waits for an admin
     (pending_activation); otherwise AccountActivated follows and makes it active."""
     data = event.data
-    await tx.accounts.remember(event.tenant_id, str(data.email), data.account_id)
+    await tx.accounts.remember(event.tenant_id, str(data.email), data.account_id, data.username)
     current = await tx.enrolments.status_for_update(data.enrolment_id)
     if current is None:
         return
