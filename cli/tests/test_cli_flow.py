@@ -87,6 +87,8 @@ def busy_enrolment() -> list[str]:
     metrics.outbox_sampled(5, 42.0)
     metrics.lag_sampled("enrolment", "onboarding.invitation.v1", 0, 3)
     metrics.lag_sampled("enrolment", "onboarding.invitation.v1", 1, 4)
+    # Another group's lag, sampled here too: not this service's to show.
+    metrics.lag_sampled("notification", "onboarding.invitation.v1", 0, 50)
     return [first, text(metrics)]
 
 

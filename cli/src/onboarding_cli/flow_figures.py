@@ -66,6 +66,17 @@ def rate(
     return grown / (latest.at - previous.at)
 
 
+@dataclass(frozen=True)
+class OwnGroup:
+    """The consumer group of `service` (named `<topic prefix><service>`): a service also
+    reports the lag of the platform's other groups, which is theirs to show."""
+
+    service: str
+
+    def __contains__(self, group: object) -> bool:
+        return isinstance(group, str) and group.endswith(self.service)
+
+
 def service_flow(service: str, latest: Scrape | str, previous: Scrape | None) -> ServiceFlow:
     """The row of `service`, from its latest scrape (or why it failed) and the one before."""
     if isinstance(latest, str):
@@ -78,7 +89,7 @@ def service_flow(service: str, latest: Scrape | str, previous: Scrape | None) ->
         service,
         events_per_s=rate(EVENTS_CONSUMED, latest, previous, {"outcome": CONSUMED}),
         dead_lettered=latest.total(EVENTS_CONSUMED, {"outcome": DEAD_LETTERED}) or 0.0,
-        lag=latest.total(CONSUMER_LAG),
+        lag=latest.total(CONSUMER_LAG, {"group": OwnGroup(service)}),
         outbox_depth=latest.total(OUTBOX_DEPTH),
         outbox_oldest_age_s=latest.total(OUTBOX_OLDEST_AGE),
         published_per_s=rate(OUTBOX_PUBLISHED, latest, previous),

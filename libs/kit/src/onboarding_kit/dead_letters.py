@@ -43,7 +43,7 @@ class DeadLetter:
         return f"{self.topic}:{self.partition}:{self.offset}"
 
 
-def _header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
+def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
     for key, value in record.headers:
         if key == name:
             return str(value.decode(errors="replace"))
@@ -52,7 +52,7 @@ def _header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
 
 def _event_attribute(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
     """An attribute of the parked event: from its header, else from the event itself."""
-    found = _header(record, f"ce_{name}")
+    found = header(record, f"ce_{name}")
     if found is None:
         with contextlib.suppress(ValueError, RecursionError):
             document = json.loads(record.value or b"")
@@ -67,12 +67,12 @@ def dead_letter(record: ConsumerRecord[bytes, bytes]) -> DeadLetter:
         partition=record.partition,
         offset=record.offset,
         parked_at=datetime.fromtimestamp(record.timestamp / 1000, UTC),
-        original_topic=_header(record, "dlt.original.topic") or "",
+        original_topic=header(record, "dlt.original.topic") or "",
         event_id=_event_attribute(record, "id"),
         event_type=_event_attribute(record, "type"),
-        error=_header(record, "dlt.error") or "",
-        error_type=_header(record, "dlt.error.type") or "",
-        attempts=int(_header(record, "dlt.attempts") or 0),
+        error=header(record, "dlt.error") or "",
+        error_type=header(record, "dlt.error.type") or "",
+        attempts=int(header(record, "dlt.attempts") or 0),
     )
 
 
@@ -116,7 +116,7 @@ class DeadLetters:
                         records.extend(batch)
         finally:
             await client.stop()
-        mine = [r for r in records if _header(r, "dlt.consumer") == self.consumer]
+        mine = [r for r in records if header(r, "dlt.consumer") == self.consumer]
         mine.sort(key=lambda r: r.timestamp)
         letters = [dead_letter(r) for r in mine[-limit:]]
         replayed = await self._replayed([letter.id for letter in letters])
@@ -144,7 +144,7 @@ class DeadLetters:
             return None  # no such partition
         finally:
             await client.stop()
-        if record.offset != offset or _header(record, "dlt.consumer") != self.consumer:
+        if record.offset != offset or header(record, "dlt.consumer") != self.consumer:
             return None  # compacted away, or another service's
         return record
 

@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
-from onboarding_contracts import Envelope, topic_of
+from onboarding_contracts import Envelope, Topic, topic_of
 from onboarding_contracts.topics import dead_letter_topic
 
 from onboarding_kit.clock import utcnow
@@ -166,7 +166,10 @@ class ServiceRuntime:
                 LagSampler(
                     bootstrap_servers=s.kafka_bootstrap_servers,
                     group=self.consumer.group,
+                    consumer=self.consumer.name,
                     topics=self.consumer.topic_names,
+                    peer_groups_prefix=s.kafka_topic_prefix,
+                    platform_topics=[self.topics.name(t) for t in Topic],
                     dead_letter_topics=[dead_letter_topic(t) for t in self.consumer.topic_names],
                     metrics=self.metrics,
                     pool=self.pool,
