@@ -41,6 +41,8 @@ KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 
 log() { echo "kafka.sh: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=deploy/local/processes.sh
+. "$REPO_ROOT/deploy/local/processes.sh"
 
 require() {
     command -v java >/dev/null || die "java not found (Kafka 4.x needs Java 17+)"
@@ -50,25 +52,7 @@ require() {
 # Pid of the running broker, or nothing. Checks the command line too, so a
 # stale pid file whose pid was recycled by another process is not mistaken
 # for our broker.
-running_pid() {
-    [[ -f "$PIDFILE" ]] || return 0
-    local pid
-    pid="$(cat "$PIDFILE")"
-    [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 0
-    if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'kafka\.Kafka'; then
-        echo "$pid"
-    fi
-}
-
-# kill -0 also succeeds on a zombie (exited, not yet reaped by init), which
-# would make stop wait forever; check the process state too.
-alive() {
-    local state
-    state="$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" || return 1
-    [[ -n "$state" && "$state" != Z ]]
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+running_pid() { pid_from_file "$PIDFILE" "kafka.Kafka"; }
 
 pom_hash() { sha256sum "$POM" | cut -d' ' -f1; }
 
@@ -258,17 +242,7 @@ cmd_stop() {
     fi
     # SIGTERM triggers Kafka's controlled shutdown (flushes logs, closes the
     # metadata log cleanly, so the next start skips log recovery).
-    kill -TERM "$pid" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 40; i++)); do
-        alive "$pid" || break
-        sleep 0.5
-    done
-    if alive "$pid"; then
-        log "still alive after 20s, sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        while alive "$pid"; do sleep 0.2; done
-    fi
+    stop_process "$pid" 20
     rm -f "$PIDFILE"
     log "stopped (pid $pid)"
 }

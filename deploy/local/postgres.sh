@@ -25,6 +25,8 @@ PG_START_TIMEOUT="${PG_START_TIMEOUT:-60}"
 
 log() { echo "postgres.sh: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=deploy/local/processes.sh
+. "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
 
 is_root() { [[ "$(id -u)" -eq 0 ]]; }
 
@@ -121,7 +123,6 @@ set_paths() {
 
 running() { [[ -f "$DATA/PG_VERSION" ]] && as_pg "$BIN/pg_ctl" status -D "$DATA" >/dev/null 2>&1; }
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 init_cluster() {
     mkdir -p "$PG_DIR"

@@ -44,6 +44,8 @@ declare -A DEFAULT_PORTS=([enrolment]=8001 [invitation]=8002 [notification]=8003
 
 log() { echo "prometheus.sh: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=deploy/local/processes.sh
+. "$REPO_ROOT/deploy/local/processes.sh"
 
 # --- binaries ----------------------------------------------------------------
 
@@ -60,36 +62,20 @@ have_binaries() {
     [[ -n "$PROMETHEUS" && -n "$PROMTOOL" ]]
 }
 
-apt_install() {
-    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        prometheus >"$PROM_DIR/apt.log" 2>&1
-}
-
 # Debian's `prometheus` package ships both binaries (promtool too). It also enables a
 # systemd service of its own on :9090 with /var/lib/prometheus; that is not the server we
 # use, so where systemd runs it is stopped and disabled right after the install.
 ensure_binaries() {
     have_binaries && return 0
-    command -v apt-get >/dev/null || die "prometheus/promtool not found and no apt-get to install them"
-    if [[ "$(id -u)" -eq 0 ]]; then
-        as_root=()
-    elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
-        as_root=(sudo -n)
-    else
-        die "prometheus/promtool not found; installing them needs root:" \
-            "sudo apt-get install prometheus"
-    fi
-    mkdir -p "$PROM_DIR"
-    log "prometheus not found; installing Debian's package with apt-get..."
-    if ! apt_install; then
-        # A fresh machine's package lists may be missing or stale.
-        log "install failed; running apt-get update and trying again"
-        "${as_root[@]}" apt-get update -qq >>"$PROM_DIR/apt.log" 2>&1 || true
-        apt_install || { tail -n 20 "$PROM_DIR/apt.log" >&2; die "apt-get install prometheus failed"; }
-    fi
+    log "prometheus not found; installing Debian's package"
+    "$REPO_ROOT/deploy/local/debian.sh" prometheus:/usr/bin/promtool
     if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
         log "disabling the Debian package's own prometheus.service (we run our own process)"
-        "${as_root[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+        if [[ "$(id -u)" -eq 0 ]]; then
+            systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+        else
+            sudo -n systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+        fi
     fi
     have_binaries || die "apt-get installed prometheus but prometheus/promtool are still missing"
     log "installed: $("$PROMETHEUS" --version 2>&1 | head -n 1)"
@@ -148,24 +134,7 @@ write_config() {
 
 # Pid of our server, or nothing. Checks the command line, so a stale pid file whose pid
 # was recycled (or a system Prometheus) is not mistaken for ours.
-running_pid() {
-    [[ -f "$PIDFILE" ]] || return 0
-    local pid
-    pid="$(cat "$PIDFILE")"
-    [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 0
-    if tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "--config.file=$CONF"; then
-        echo "$pid"
-    fi
-}
-
-# kill -0 also succeeds on a zombie; check the process state too.
-alive() {
-    local state
-    state="$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" || return 1
-    [[ -n "$state" && "$state" != Z ]]
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+running_pid() { pid_from_file "$PIDFILE" "--config.file=$CONF"; }
 
 # 200 from /-/ready: the TSDB is open and the first config loaded. Plain bash, so curl
 # need not be installed.
@@ -236,17 +205,7 @@ cmd_stop() {
         return 0
     fi
     # SIGTERM: Prometheus finishes rule evaluations and closes the TSDB cleanly.
-    kill -TERM "$pid" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 50; i++)); do
-        alive "$pid" || break
-        sleep 0.2
-    done
-    if alive "$pid"; then
-        log "still alive after 10s, sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        while alive "$pid"; do sleep 0.2; done
-    fi
+    stop_process "$pid" 10
     rm -f "$PIDFILE"
     log "stopped (pid $pid)"
 }
