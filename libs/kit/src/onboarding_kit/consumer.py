@@ -38,6 +38,7 @@ from opentelemetry.trace import Span
 from onboarding_kit import tracing
 from onboarding_kit.failures import Failure, classify
 from onboarding_kit.kafka import TopicNames
+from onboarding_kit.polling import BatchPoller
 from onboarding_kit.uow import Tx
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,10 @@ class EventConsumer(Generic[Tx]):
     metrics: EventMetrics = field(default_factory=NoEventMetrics)
     _outages: int = 0  # consecutive failed batches because of an outage
     _subscriber: Any = None
+    _poller: BatchPoller = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._poller = BatchPoller(self.batch_size)
 
     @property
     def group(self) -> str:
@@ -148,15 +153,13 @@ class EventConsumer(Generic[Tx]):
             group_id=self.group,
             batch=True,
             max_records=self.batch_size,
-            # How long a poll waits for records; after an empty poll FastStream also sleeps
-            # this long, so it bounds the latency an idle consumer adds to each event.
-            batch_timeout_ms=50,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             decoder=_raw_records,
             title=f"{self.name}:events",
         )
         self._subscriber(self.consume)
+        self._poller.install(self._subscriber)  # polls without FastStream's idle sleep
 
     async def consume(self, records: Any) -> None:
         await self.process_batch(records)
