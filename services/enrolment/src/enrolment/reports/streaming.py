@@ -1,7 +1,7 @@
-"""A PDF rendered off the event loop and streamed: fpdf2 holds a document until it is
-written, so a worker thread renders it while pulling the people from the loop a page at a
-time (the rows in memory stay one page), writes it to a temporary file, and the file is
-sent in chunks."""
+"""A PDF rendered off the event loop and streamed: a worker thread renders it while pulling
+the people from the loop a page at a time (the rows in memory stay one page), writes it page
+by page to a temporary file (the writer keeps nothing of a page once written), and the file
+is sent in chunks."""
 
 import asyncio
 import tempfile

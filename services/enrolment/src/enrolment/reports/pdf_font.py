@@ -1,0 +1,141 @@
+"""The report's fonts as the PDF writer uses them: text measured and encoded as the page
+is drawn, and the font objects written at the end, when the glyphs used are known.
+
+A TrueType font (DejaVu Sans) is embedded as a Type0/CIDFontType2 font with Identity-H:
+text is shown as 2-byte glyph ids, and the font program is subset to the glyphs used
+(keeping their ids). Without it, PDF's core Helvetica with WinAnsiEncoding."""
+
+import io
+from pathlib import Path
+from typing import Protocol
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+from fpdf.fonts import CORE_FONTS_CHARWIDTHS
+
+from enrolment.reports.pdf_objects import PdfFile, pdf_string
+
+
+class PdfFont(Protocol):
+    def width(self, text: str, size_pt: float) -> float:
+        """How wide `text` prints at `size_pt`, in points."""
+        ...
+
+    def shown(self, text: str) -> str:
+        """`text` as a PDF string operand of `Tj`."""
+        ...
+
+    def write(self, pdf: PdfFile, number: int) -> None:
+        """Write the font as object `number` (and the objects it needs)."""
+        ...
+
+
+class TrueTypeFont:
+    def __init__(self, path: Path, name: str) -> None:
+        self._path = path
+        self._name = name
+        font = TTFont(path, lazy=True)
+        self._cmap: dict[int, str] = font.getBestCmap()
+        self._glyph_ids = {glyph: gid for gid, glyph in enumerate(font.getGlyphOrder())}
+        scale = 1000 / font["head"].unitsPerEm
+        self._advance = {g: round(w * scale) for g, (w, _) in font["hmtx"].metrics.items()}
+        head, hhea = font["head"], font["hhea"]
+        self._bbox = [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
+        self._ascent, self._descent = round(hhea.ascent * scale), round(hhea.descent * scale)
+        self._glyphs: dict[str, tuple[int, int]] = {}  # char: (glyph id, width)
+        self._used: dict[int, tuple[str, int]] = {}  # glyph id: (char, width)
+
+    def _glyph(self, char: str) -> tuple[int, int]:
+        known = self._glyphs.get(char)
+        if known is None:
+            name = self._cmap.get(ord(char), ".notdef")
+            known = self._glyphs[char] = (self._glyph_ids[name], self._advance[name])
+            self._used.setdefault(known[0], (char, known[1]))
+        return known
+
+    def width(self, text: str, size_pt: float) -> float:
+        return sum(self._glyph(c)[1] for c in text) * size_pt / 1000
+
+    def shown(self, text: str) -> str:
+        return "<" + "".join(f"{self._glyph(c)[0]:04x}" for c in text) + ">"
+
+    def write(self, pdf: PdfFile, number: int) -> None:
+        cid, descriptor, program, to_unicode = (pdf.reserve() for _ in range(4))
+        base = f"AAAAAA+{self._name}"
+        pdf.write(
+            number,
+            f"<< /Type /Font /Subtype /Type0 /BaseFont /{base} /Encoding /Identity-H "
+            f"/DescendantFonts [{cid} 0 R] /ToUnicode {to_unicode} 0 R >>",
+        )
+        used = sorted(self._used.items())
+        widths = " ".join(f"{gid} [{width}]" for gid, (_, width) in used)
+        pdf.write(
+            cid,
+            f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{base} "
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
+            f"/FontDescriptor {descriptor} 0 R /DW 600 /W [{widths}] /CIDToGIDMap /Identity >>",
+        )
+        bbox = " ".join(map(str, self._bbox))
+        pdf.write(
+            descriptor,
+            f"<< /Type /FontDescriptor /FontName /{base} /Flags 32 /FontBBox [{bbox}] "
+            f"/ItalicAngle 0 /Ascent {self._ascent} /Descent {self._descent} "
+            f"/CapHeight {self._ascent} /StemV 80 /FontFile2 {program} 0 R >>",
+        )
+        data = self._subset([gid for gid, _ in used])
+        pdf.write_stream(program, f"/Length1 {len(data)}", data)
+        pdf.write_stream(to_unicode, "", _to_unicode_cmap(used))
+
+    def _subset(self, glyph_ids: list[int]) -> bytes:
+        options = subset.Options()
+        options.retain_gids = True
+        options.notdef_outline = True
+        options.name_IDs = ["*"]
+        # Tables a PDF viewer never reads (FFTM among them, which fontTools would otherwise
+        # warn it cannot subset, on every report).
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "FFTM"]
+        font = TTFont(self._path)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(gids=[0, *glyph_ids])
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.save(out)
+        return out.getvalue()
+
+
+def _to_unicode_cmap(used: list[tuple[int, tuple[str, int]]]) -> bytes:
+    lines = [
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
+        "/CMapName /Adobe-Identity-UCS def /CMapType 2 def",
+        "1 begincodespacerange <0000> <FFFF> endcodespacerange",
+    ]
+    for start in range(0, len(used), 100):  # at most 100 entries a block
+        block = used[start : start + 100]
+        lines.append(f"{len(block)} beginbfchar")
+        for gid, (char, _) in block:
+            utf16 = char.encode("utf-16-be").hex()
+            lines.append(f"<{gid:04x}> <{utf16}>")
+        lines.append("endbfchar")
+    lines += ["endcmap CMapName currentdict /CMap defineresource pop end end"]
+    return "\n".join(lines).encode("ascii")
+
+
+class CoreFont:
+    """A PDF core font (Helvetica), Latin-1 text in WinAnsiEncoding."""
+
+    def __init__(self, name: str, metrics: str) -> None:
+        self._name = name
+        self._widths: dict[str, int] = CORE_FONTS_CHARWIDTHS[metrics]
+
+    def width(self, text: str, size_pt: float) -> float:
+        return sum(self._widths.get(c, 500) for c in text) * size_pt / 1000
+
+    def shown(self, text: str) -> str:
+        return pdf_string(text.encode("cp1252", "replace").decode("latin-1"))
+
+    def write(self, pdf: PdfFile, number: int) -> None:
+        pdf.write(
+            number,
+            f"<< /Type /Font /Subtype /Type1 /BaseFont /{self._name} /Encoding /WinAnsiEncoding >>",
+        )
