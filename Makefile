@@ -25,10 +25,13 @@ infra: ## start PostgreSQL and Kafka (local processes, no Docker)
 	deploy/local/postgres.sh start
 	deploy/local/kafka.sh start
 
+# `make up REPLICAS=2`: two processes each of invitation and notification, one group each.
+REPLICAS ?= 1
 up: deps infra ## start everything (services, mail sink, SMS provider, Prometheus) and write .run/env
 	$(RUN) python -m onboarding_devtools.devstack up \
 		--postgres postgresql://postgres@127.0.0.1:$${PG_PORT:-55432} \
-		--kafka 127.0.0.1:$${KAFKA_PORT:-9092}
+		--kafka 127.0.0.1:$${KAFKA_PORT:-9092} \
+		--replicas $(REPLICAS)
 	set -a && . .run/env && set +a && deploy/local/prometheus.sh start
 
 down: $(UV) ## stop everything `make up` started
@@ -57,6 +60,7 @@ schemas: deps ## re-export the events' JSON Schemas into contracts/
 	$(RUN) python -m onboarding_contracts.schemas
 
 bench: deps infra ## measure import, end to end, latency, the naive way, the limits (BENCH_ROWS=100000)
+	deploy/local/smtp-sink.sh fetch
 	$(RUN) python -m bench.run
 
 .PHONY: preview-mail
@@ -65,6 +69,7 @@ preview-mail: deps ## render every message (kind × language × email/SMS) into 
 
 .PHONY: bench-smoke
 bench-smoke: deps infra ## every bench case at 2,000 rows; fails if a case cannot complete
+	deploy/local/smtp-sink.sh fetch
 	$(RUN) python -m bench.run --rows 2000 --latency-tries 20
 
 clean: down ## remove everything under .run (databases, Kafka data, mail)

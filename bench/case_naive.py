@@ -112,7 +112,7 @@ async def run(settings: BenchSettings, report: Report) -> float:
             await conn.close()
         mail = count_mail(sink.directory)
     if mail != rows:
-        raise RuntimeError(f"{rows:,} emails sent but {mail:,} .eml files in the sink")
+        raise RuntimeError(f"{rows:,} emails sent but the sink counted {mail:,}")
     people_per_s = rows / elapsed
     report.add(
         Measurement(

@@ -8,6 +8,7 @@ everything is stopped, dropped and deleted on the way out, whatever happened.
 import asyncio
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -27,8 +28,10 @@ import httpx
 from aiokafka.admin import AIOKafkaAdminClient
 from enrolment.tenants import ensure_tenant
 from onboarding_devtools.devstack import (
+    REPLICATED,
     SERVICES,
     StackConfig,
+    replica_name,
     start_processes,
     stop_processes,
     wait_ready,
@@ -36,7 +39,7 @@ from onboarding_devtools.devstack import (
 from onboarding_kit.sealing import new_key
 
 from bench.procstat import Labeller, standard_labeller
-from bench.settings import BenchSettings
+from bench.settings import REPO_ROOT, BenchSettings
 
 Processes = dict[str, subprocess.Popen[bytes]]
 Probe = Callable[[], Awaitable[tuple[bool, str]]]  # -> (done, a progress text)
@@ -53,13 +56,51 @@ def free_ports(count: int) -> list[int]:
             s.close()
 
 
+SMTP_SINK_SCRIPT = REPO_ROOT / "deploy" / "local" / "smtp-sink.sh"
+# Where Postfix's smtp-sink writes its running count, inside the mail directory, so that
+# one directory answers "how many messages were accepted" whichever sink runs.
+COUNTER_FILE = "accepted.counter"
+_LAST_COUNTS = re.compile(rb"mesg=(\d+)\r")
+
+
 def count_mail(directory: Path) -> int:
-    """`.eml` files in the sink's directory (a message being written is a dot-file)."""
+    """Messages the sink in `directory` accepted: smtp-sink's last count when it runs
+    there, else the aiosmtpd sink's `.eml` files (a message being written is a dot-file)."""
+    counter = directory / COUNTER_FILE
+    if counter.exists():
+        return last_count(counter)
     try:
         with os.scandir(directory) as entries:
             return sum(1 for e in entries if e.name.endswith(".eml"))
     except FileNotFoundError:
         return 0
+
+
+def last_count(counter: Path) -> int:
+    """The last complete `mesg=N` record of smtp-sink's `-c` output ("sess=S quit=Q
+    mesg=N\\r" per event): only the file's end is read, however long the run."""
+    with counter.open("rb") as file:
+        size = file.seek(0, os.SEEK_END)
+        file.seek(max(0, size - 256))
+        counts = _LAST_COUNTS.findall(file.read())
+    return int(counts[-1]) if counts else 0
+
+
+def smtp_command(smtp: str, directory: Path, port: int) -> tuple[str, ...]:
+    """The command of the chosen mail server (devstack's StackConfig.smtp_command): empty
+    for the aiosmtpd sink, which devstack runs itself."""
+    if smtp == "aiosmtpd":
+        return ()
+    return (
+        "bash",
+        "-c",
+        'mkdir -p "$1" && exec "$2" run "$3" >"$1/$4"',
+        "smtp-sink",
+        str(directory),
+        str(SMTP_SINK_SCRIPT),
+        str(port),
+        COUNTER_FILE,
+    )
 
 
 def new_run_id() -> str:
@@ -175,26 +216,37 @@ async def ensure_course(client: httpx.AsyncClient, code: str) -> None:
 
 
 @asynccontextmanager
-async def running_stack(settings: BenchSettings, name: str) -> AsyncIterator[Stack]:
-    """Start an isolated stack; on the way out stop it, drop its databases, delete its
-    topics and its run directory (its logs are copied to the results directory first)."""
+async def running_stack(
+    settings: BenchSettings,
+    name: str,
+    *,
+    replicas: int = 1,
+    extra_env: dict[str, str] | None = None,
+) -> AsyncIterator[Stack]:
+    """Start an isolated stack (with `replicas` processes of each service in REPLICATED);
+    on the way out stop it, drop its databases, delete its topics and its run directory
+    (its logs are copied to the results directory first)."""
     run_id = new_run_id()
     databases = Databases(settings.postgres_url, run_id)
     run_dir = Path(tempfile.mkdtemp(prefix=f"onboarding-bench-{name}-"))
     prefix = f"bench.{run_id}."
+    names = [*SERVICES, *(replica_name(s, n) for s in REPLICATED for n in range(2, replicas + 1))]
     processes: Processes = {}
     try:
-        *service_ports, smtp_port, sms_port = free_ports(len(SERVICES) + 2)
+        *service_ports, smtp_port, sms_port = free_ports(len(names) + 2)
         config = StackConfig(
             run_dir=run_dir,
             database_urls={s: await databases.create(s) for s in SERVICES},
             kafka_bootstrap_servers=settings.kafka,
             invitation_link_key=new_key(),
             internal_api_token=secrets.token_urlsafe(32),
-            ports=dict(zip(SERVICES, service_ports, strict=True)),
+            ports=dict(zip(names, service_ports, strict=True)),
             smtp_port=smtp_port,
+            smtp_command=smtp_command(settings.smtp, run_dir / "mail", smtp_port),  # its mail_dir
             sms_port=sms_port,
             topic_prefix=prefix,
+            extra_env=dict(extra_env or {}),
+            replicas=replicas,
         )
         processes = start_processes(config)
         await wait_ready(config, processes, timeout_s=120)
@@ -218,7 +270,7 @@ async def running_stack(settings: BenchSettings, name: str) -> AsyncIterator[Sta
 
 @dataclass
 class Sink:
-    """A fresh `onboarding_devtools.smtp_sink` process of its own."""
+    """A fresh mail server process of its own (`smtp`: which one, as in BenchSettings)."""
 
     process: subprocess.Popen[bytes]
     port: int
@@ -226,11 +278,17 @@ class Sink:
 
 
 @asynccontextmanager
-async def smtp_sink(settings: BenchSettings, name: str) -> AsyncIterator[Sink]:
+async def smtp_sink(
+    settings: BenchSettings, name: str, smtp: str | None = None
+) -> AsyncIterator[Sink]:
+    """The mail server `smtp` (default: the settings' one) on a free port."""
     run_dir = Path(tempfile.mkdtemp(prefix=f"onboarding-bench-{name}-"))
     port = free_ports(1)[0]
     directory = run_dir / "mail"
-    process = _start_sink(directory, port, run_dir / "smtp-sink.log")
+    command = smtp_command(smtp or settings.smtp, directory, port) or _aiosmtpd_command(
+        directory, port
+    )
+    process = _start_sink(command, run_dir / "smtp-sink.log")
     try:
         await _wait_for_port(port, process)
         yield Sink(process, port, directory)
@@ -239,18 +297,22 @@ async def smtp_sink(settings: BenchSettings, name: str) -> AsyncIterator[Sink]:
         await asyncio.to_thread(shutil.rmtree, run_dir, True)
 
 
-def _start_sink(directory: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _aiosmtpd_command(directory: Path, port: int) -> tuple[str, ...]:
+    return (
+        sys.executable,
+        "-m",
+        "onboarding_devtools.smtp_sink",
+        "--dir",
+        str(directory),
+        "--port",
+        str(port),
+    )
+
+
+def _start_sink(command: tuple[str, ...], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
         return subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "onboarding_devtools.smtp_sink",
-                "--dir",
-                str(directory),
-                "--port",
-                str(port),
-            ],
+            command,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,

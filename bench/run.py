@@ -4,7 +4,8 @@
 
 Order: the latency, the import and the end-to-end run, each on a fresh stack of its own (so
 the latency's mailbox is empty and each bulk case starts on new tables); then the naive way
-and the limits, which need no services.
+and the limits, which need no services. The `replicas` case (1 and 2 processes of invitation
+and notification, one stopped mid-run) runs last, and only when named in BENCH_CASES.
 Exits non-zero when a case could not complete (a missed target is reported, not an error).
 """
 
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from bench import case_e2e, case_import, case_latency, case_limits, case_naive
+from bench import case_e2e, case_import, case_latency, case_limits, case_naive, case_replicas
 from bench.infra import running_stack
 from bench.procstat import CORES, commit_described, everyone_labeller, machine_memory_gib, sampled
 from bench.report import Measurement, Report, Target, at_least, at_most
@@ -41,6 +42,10 @@ IMPORT_ROWS: Rows = [
 ]
 E2E_ROWS: Rows = [("end to end: import → emails in the sink", "people/s", at_least(1_500))]
 NAIVE_ROWS: Rows = [("naive: one process, row by row", "people/s", None)]
+REPLICAS_ROWS: Rows = [
+    ("replicas: 1 of invitation, notification: end to end", "people/s", None),
+    ("replicas: 2 of invitation, notification: end to end", "people/s", None),
+]
 RATIO = ("end to end / naive", "x", at_least(3, "x"))
 
 
@@ -108,6 +113,13 @@ async def run_all(settings: BenchSettings, report: Report) -> None:
     if settings.runs("limits"):
         await attempt(
             report, "limits: Kafka, COPY, SMTP sink", [], lambda: case_limits.run(settings, report)
+        )
+    if settings.runs("replicas"):  # four stacks: only when asked for (BENCH_CASES)
+        await attempt(
+            report,
+            f"replicas: {settings.rows:,} people, 1 and 2 replicas, one stopped",
+            REPLICAS_ROWS,
+            lambda: case_replicas.run(settings, report),
         )
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:55432/postgres"
 LOCAL_KAFKA = "127.0.0.1:9092"
+SMTP_SERVERS = ("smtp-sink", "aiosmtpd")  # Postfix's smtp-sink, or the sink the tests read
 CASES = ("latency", "import", "end-to-end", "naive", "limits")
+OPTIONAL_CASES = ("replicas",)  # slow (four stacks): run only when named in BENCH_CASES
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,7 @@ class BenchSettings:
     kafka: str
     results_dir: Path  # kept after the run: results.json, CPU samples, the services' logs
     cases: tuple[str, ...] = CASES  # which cases run, in their fixed order
+    smtp: str = SMTP_SERVERS[0]  # the stacks' mail server, one of SMTP_SERVERS
 
     def runs(self, case: str) -> bool:
         return case in self.cases
@@ -56,7 +59,16 @@ def parse_settings(argv: list[str] | None = None) -> BenchSettings:
     parser.add_argument(
         "--cases",
         default=os.environ.get("BENCH_CASES") or ",".join(CASES),
-        help=f"the cases to run, comma-separated (env BENCH_CASES; default all: {','.join(CASES)})",
+        help=(
+            f"the cases to run, comma-separated (env BENCH_CASES; default all: {','.join(CASES)};"
+            f" {','.join(OPTIONAL_CASES)} only when named)"
+        ),
+    )
+    parser.add_argument(
+        "--smtp",
+        choices=SMTP_SERVERS,
+        default=os.environ.get("BENCH_SMTP") or SMTP_SERVERS[0],
+        help="the stacks' mail server (env BENCH_SMTP; default smtp-sink)",
     )
     parser.add_argument(
         "--results",
@@ -68,14 +80,16 @@ def parse_settings(argv: list[str] | None = None) -> BenchSettings:
     if args.rows < 1 or args.latency_tries < 1:
         parser.error("--rows and --latency-tries must be at least 1")
     cases = tuple(c.strip() for c in args.cases.split(",") if c.strip())
-    unknown = sorted(set(cases) - set(CASES))
+    unknown = sorted(set(cases) - set(CASES) - set(OPTIONAL_CASES))
     if unknown or not cases:
-        parser.error(f"unknown case(s) {', '.join(unknown) or '(none given)'}: {', '.join(CASES)}")
+        known = ", ".join((*CASES, *OPTIONAL_CASES))
+        parser.error(f"unknown case(s) {', '.join(unknown) or '(none given)'}: {known}")
     return BenchSettings(
         rows=args.rows,
         latency_tries=args.latency_tries,
         postgres_url=args.postgres,
         kafka=args.kafka,
         results_dir=args.results.resolve(),
-        cases=tuple(c for c in CASES if c in cases),
+        cases=tuple(c for c in (*CASES, *OPTIONAL_CASES) if c in cases),
+        smtp=args.smtp,
     )

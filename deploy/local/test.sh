@@ -37,6 +37,10 @@ if [[ -z "${PYTEST_ARGS:-}" || "${PYTEST_ARGS:-}" == *ops* ]]; then
 fi
 # The account reports print names in DejaVu Sans (Debian's fonts-dejavu-core).
 deploy/local/debian.sh fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+# The bench's mail server, Postfix's smtp-sink, taken from Debian's package (not installed).
+if [[ -z "${PYTEST_ARGS:-}" || "${PYTEST_ARGS:-}" == *bench* ]]; then
+    deploy/local/smtp-sink.sh fetch
+fi
 echo "== pytest"
 export TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:${PG_PORT:-55432}/postgres"
 export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:${KAFKA_PORT:-9092}"

@@ -5,6 +5,7 @@ tests (attached, fresh databases, their own topic prefix), so both start the sys
 same way.
 
     python -m onboarding_devtools.devstack up      # start, wait until ready, write .run/env
+    python -m onboarding_devtools.devstack up --replicas 2   # two invitation, two notification
     python -m onboarding_devtools.devstack down    # stop what `up` started
 """
 
@@ -25,6 +26,12 @@ import httpx
 
 SERVICES = ("enrolment", "invitation", "notification", "registration")
 DEFAULT_PORTS = {"enrolment": 8001, "invitation": 8002, "notification": 8003, "registration": 8004}
+# The consumers whose work grows with the partitions they hold: these run as several
+# processes in one consumer group when asked to. Enrolment and registration take HTTP
+# requests first of all, and stay one process each.
+REPLICATED = ("invitation", "notification")
+# Where `make up` puts further replicas: 10 ports apart from the service's first one.
+REPLICA_PORT_STEP = 10
 LINK_KEY_HOLDERS = ("invitation", "notification")
 INTERNAL_TOKEN_HOLDERS = ("invitation", "registration", "enrolment")
 # The services that call the invitation service's internal API (redeem; resend).
@@ -53,11 +60,31 @@ class StackConfig:
     ops_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     smtp_port: int = 2525
+    # The SMTP server's command (it must listen on smtp_port); empty runs the aiosmtpd
+    # sink, which keeps every message in mail_dir for the tests that read them.
+    smtp_command: tuple[str, ...] = ()
     sms_port: int = 8099
     sms_auth_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     topic_prefix: str = ""
     log_level: str = "INFO"
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Processes of each service in REPLICATED; `ports` then names every one of them.
+    replicas: int = 1
+
+    def __post_init__(self) -> None:
+        if self.replicas < 1:
+            raise ValueError(f"replicas must be at least 1, not {self.replicas}")
+        missing = [name for name in self.process_names() if name not in self.ports]
+        if missing:
+            raise ValueError(f"no port for {', '.join(missing)}")
+
+    def process_names(self) -> list[str]:
+        """The services' processes: each service, then the replicas after the first of
+        those in REPLICATED (`notification-2`, ...), as named in logs and pid files."""
+        names = list(SERVICES)
+        for service in REPLICATED:
+            names += [replica_name(service, n) for n in range(2, self.replicas + 1)]
+        return names
 
     @property
     def mail_dir(self) -> Path:
@@ -67,18 +94,21 @@ class StackConfig:
     def sms_dir(self) -> Path:
         return self.run_dir / "sms"
 
-    def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.ports[service]}"
+    def url(self, name: str) -> str:
+        """Where a process answers; a service's name is its first replica, which the other
+        services call (invitation's redeem) and the SMS provider calls back."""
+        return f"http://127.0.0.1:{self.ports[name]}"
 
-    def service_env(self, service: str) -> dict[str, str]:
-        """Each service's environment: the common settings and only the secrets that
-        service holds (the link key: invitation and notification; the internal token:
-        invitation and the services calling it)."""
+    def service_env(self, name: str) -> dict[str, str]:
+        """Each service process's environment: the common settings and only the secrets
+        that service holds (the link key: invitation and notification; the internal token:
+        invitation and the services calling it). Replicas differ only in their port."""
+        service = service_of(name)
         env = {
             "DATABASE_URL": self.database_urls[service],
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
             "KAFKA_TOPIC_PREFIX": self.topic_prefix,
-            "HTTP_PORT": str(self.ports[service]),
+            "HTTP_PORT": str(self.ports[name]),
             "LOG_LEVEL": self.log_level,
             "OPS_API_TOKEN": self.ops_api_token,  # the operations API, in every service
         }
@@ -108,6 +138,26 @@ class StackConfig:
         return {**env, **self.extra_env}
 
 
+def replica_name(service: str, n: int) -> str:
+    """`notification`, `notification-2`, ...: the first replica keeps the service's name."""
+    return service if n == 1 else f"{service}-{n}"
+
+
+def service_of(name: str) -> str:
+    """The service a process (`notification-2`) is a replica of."""
+    service, _, n = name.rpartition("-")
+    return service if service in REPLICATED and n.isdigit() else name
+
+
+def default_ports(replicas: int = 1) -> dict[str, int]:
+    """`make up`'s ports: DEFAULT_PORTS, and REPLICA_PORT_STEP apart for further replicas."""
+    ports = dict(DEFAULT_PORTS)
+    for service in REPLICATED:
+        for n in range(2, replicas + 1):
+            ports[replica_name(service, n)] = DEFAULT_PORTS[service] + REPLICA_PORT_STEP * (n - 1)
+    return ports
+
+
 def new_secrets() -> dict[str, str]:
     return {
         "SMS_AUTH_TOKEN": secrets.token_urlsafe(24),
@@ -124,7 +174,8 @@ def start_processes(config: StackConfig) -> dict[str, subprocess.Popen[bytes]]:
     logs = config.run_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     commands = {
-        "smtp-sink": [
+        "smtp-sink": list(config.smtp_command)
+        or [
             sys.executable,
             "-m",
             "onboarding_devtools.smtp_sink",
@@ -144,12 +195,13 @@ def start_processes(config: StackConfig) -> dict[str, subprocess.Popen[bytes]]:
             "--account-sid",
             SMS_ACCOUNT_SID,
         ],
-        **{service: [sys.executable, "-m", service] for service in SERVICES},
+        **{name: [sys.executable, "-m", service_of(name)] for name in config.process_names()},
     }
+    services = config.process_names()
     processes = {}
     for name, command in commands.items():
         inherited = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
-        env = {**inherited, **(config.service_env(name) if name in SERVICES else {})}
+        env = {**inherited, **(config.service_env(name) if name in services else {})}
         if name == "sms-provider":
             env["SMS_PROVIDER_AUTH_TOKEN"] = config.sms_auth_token
         with (logs / f"{name}.log").open("ab") as log:
@@ -164,9 +216,10 @@ async def wait_ready(
     processes: dict[str, subprocess.Popen[bytes]],
     timeout_s: float = 60,
 ) -> None:
-    """Until every service's /readyz says ready; fail early, with its log, if one dies."""
+    """Until every service process's /readyz says ready; fail early, with its log, if one
+    dies."""
     deadline = time.monotonic() + timeout_s
-    pending = set(SERVICES)
+    pending = set(config.process_names())
     async with httpx.AsyncClient(timeout=2) as http:
         while pending:
             for service in sorted(pending):
@@ -222,7 +275,7 @@ def _write_env(path: Path, values: dict[str, str]) -> None:
         file.write("".join(f"{k}={v}\n" for k, v in values.items()))
 
 
-def up(run_dir: Path, pg_server_url: str, kafka: str) -> None:
+def up(run_dir: Path, pg_server_url: str, kafka: str, replicas: int = 1) -> None:
     secrets_file = run_dir / "secrets.env"
     stored = _read_env(secrets_file) or new_secrets()
     # A secrets file from before the operations API gets its token now.
@@ -238,6 +291,8 @@ def up(run_dir: Path, pg_server_url: str, kafka: str) -> None:
         internal_api_token=stored["INTERNAL_API_TOKEN"],
         ops_api_token=stored["OPS_API_TOKEN"],
         sms_auth_token=stored["SMS_AUTH_TOKEN"],
+        ports=default_ports(replicas),
+        replicas=replicas,
     )
     down(run_dir)
     ports = (*config.ports.values(), config.smtp_port, config.sms_port)
@@ -284,9 +339,18 @@ def up(run_dir: Path, pg_server_url: str, kafka: str) -> None:
             "MAIL_DIR": str(config.mail_dir),
             "SMS_DIR": str(config.sms_dir),
             "PROMETHEUS_URL": f"http://127.0.0.1:{os.environ.get('PROMETHEUS_PORT', '9090')}",
+            "PROMETHEUS_TARGETS": prometheus_targets(config),
         },
     )
     print(f"services ready in {ready_s:.1f}s; connection details in {run_dir / 'env'}")
+
+
+def prometheus_targets(config: StackConfig) -> str:
+    """Every process, as deploy/local/prometheus.sh takes them ("service=host:port ..."):
+    the replicas of a service share its `service` label and differ in `instance`."""
+    return " ".join(
+        f"{service_of(name)}=127.0.0.1:{config.ports[name]}" for name in config.process_names()
+    )
 
 
 def down(run_dir: Path) -> None:
@@ -330,11 +394,17 @@ def main() -> None:
     parser.add_argument("--run-dir", type=Path, default=Path(".run"))
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:55432")
     parser.add_argument("--kafka", default="127.0.0.1:9092")
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help=f"processes of each of {', '.join(REPLICATED)}, in one consumer group (default 1)",
+    )
     args = parser.parse_args()
     run_dir = args.run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     if args.command == "up":
-        up(run_dir, args.postgres, args.kafka)
+        up(run_dir, args.postgres, args.kafka, args.replicas)
     else:
         down(run_dir)
 
