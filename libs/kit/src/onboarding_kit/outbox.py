@@ -39,6 +39,7 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 from onboarding_contracts import Envelope, topic_of
+from onboarding_contracts.serialised import SerialisedEvent
 
 from onboarding_kit import tracing
 from onboarding_kit.errors import Problem
@@ -89,8 +90,9 @@ WITH appended AS (
 SELECT pg_notify($7, '')"""
 
 
-async def append(conn: asyncpg.Connection, events: Sequence[Envelope]) -> None:
-    """Add events to the outbox inside the caller's open transaction."""
+async def append(conn: asyncpg.Connection, events: Sequence[Envelope | SerialisedEvent]) -> None:
+    """Add events to the outbox inside the caller's open transaction: models, or events
+    already written as JSON by a bulk producer."""
     if not events:
         return
     rows = [
@@ -99,7 +101,7 @@ async def append(conn: asyncpg.Connection, events: Sequence[Envelope]) -> None:
             e.subject,
             e.id,
             e.type,
-            e.model_dump_json(),
+            e.json if isinstance(e, SerialisedEvent) else e.model_dump_json(),
             tracing.traceparent_for(e.causation_id),
         )
         for e in events

@@ -19,6 +19,7 @@ from typing import Generic, TypeVar
 
 import asyncpg
 from onboarding_contracts import Envelope
+from onboarding_contracts.serialised import SerialisedEvent
 
 from onboarding_kit import outbox
 
@@ -29,7 +30,7 @@ class Transaction:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
-    async def publish(self, events: Sequence[Envelope]) -> None:
+    async def publish(self, events: Sequence[Envelope | SerialisedEvent]) -> None:
         """Write events to the outbox: they are published if, and only if, this commits."""
         await outbox.append(self.conn, events)
 

@@ -16,7 +16,8 @@ from enrolment.domain.settings import TenantSettings
 from enrolment.domain.statuses import ImportStatus, NewEnrolment
 from enrolment.store.enrolments import Enrolment
 from enrolment.use_cases.caller import Caller
-from onboarding_contracts import Envelope
+from onboarding_contracts import Envelope, parse_event
+from onboarding_contracts.serialised import SerialisedEvent
 
 TENANT = "tenant-1"
 COURSE = "Biology 101"
@@ -107,8 +108,12 @@ class FakeTransaction:
         self.enrolments = db.enrolment_rows
         self._db = db
 
-    async def publish(self, events: Sequence[Envelope]) -> None:
-        self._db.outbox.extend(events)
+    async def publish(self, events: Sequence[Envelope | SerialisedEvent]) -> None:
+        # As the outbox stores them: an event written straight to JSON is read back whole
+        # (and so checked against its model).
+        self._db.outbox.extend(
+            parse_event(e.json) if isinstance(e, SerialisedEvent) else e for e in events
+        )
 
 
 @dataclass

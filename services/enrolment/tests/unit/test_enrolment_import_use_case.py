@@ -1,6 +1,8 @@
 """The import use case, over the in-memory database: rows, batches, events, the report."""
 
+import asyncio
 import io
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -256,12 +258,12 @@ async def test_no_rows_is_completed() -> None:
     assert db.imports[result.id].status == "completed"
 
 
-async def test_rows_are_consumed_lazily_in_batches() -> None:
+async def test_rows_are_consumed_lazily_at_most_one_batch_ahead() -> None:
     db = FakeDatabase()
     pulled: list[int] = []
 
     def rows() -> Iterable[Row | RowError]:
-        for i in range(5):
+        for i in range(7):
             pulled.append(i)
             yield Row(i + 2, Person(email=f"p{i}@example.org", name=f"P{i}", external_id=str(i)))
 
@@ -274,7 +276,84 @@ async def test_rows_are_consumed_lazily_in_batches() -> None:
 
     db.enrolment_rows.insert_many = spy  # type: ignore[method-assign]
     await run_import(db, rows(), batch_size=2)
-    assert seen_when_inserting == [2, 4, 5]
+    # Writing batch k, the rows of k and at most those of k+1 have been read.
+    assert len(seen_when_inserting) == 4
+    for k, seen in enumerate(seen_when_inserting, start=1):
+        assert 2 * k - 1 <= seen <= min(2 * (k + 1), 7)
+
+
+def person_row(i: int) -> Row:
+    return Row(i + 2, Person(email=f"p{i}@example.org", name=f"P{i}", external_id=str(i)))
+
+
+async def test_the_next_batch_is_read_while_one_is_written_and_its_errors_follow() -> None:
+    db = FakeDatabase()
+    second_batch_read = threading.Event()
+
+    def rows() -> Iterable[Row | RowError]:
+        yield person_row(0)
+        yield person_row(1)
+        yield RowError(4, "email", "not an address", "x")
+        second_batch_read.set()  # as the last row of batch 2 is handed to the reader
+        yield person_row(3)
+        yield RowError(6, "name", "missing", "y")
+
+    original = db.enrolment_rows.insert_many
+
+    async def first_waits_for_the_second(*args: Any, **kwargs: Any) -> set[str]:
+        if not db.insert_calls:
+            # Without reading ahead, batch 2 is read only after this returns.
+            assert await asyncio.to_thread(second_batch_read.wait, 30)
+        return await original(*args, **kwargs)
+
+    db.enrolment_rows.insert_many = first_waits_for_the_second  # type: ignore[method-assign]
+    result = await run_import(db, rows(), batch_size=2)
+    assert (result.total_rows, result.enrolled, result.failed) == (5, 3, 2)
+    assert [e.line for e in result.errors] == [4, 6]
+    assert [e.line for e in db.imports[result.id].errors] == [4, 6]
+
+
+async def test_a_reader_that_dies_fails_the_import_with_its_error() -> None:
+    db = FakeDatabase()
+
+    def rows() -> Iterable[Row | RowError]:
+        yield person_row(0)
+        yield person_row(1)
+        yield person_row(2)
+        raise OSError("the spooled file cannot be read")
+
+    with pytest.raises(OSError, match="spooled file"):
+        await run_import(db, rows(), batch_size=2)
+    [recorded] = db.imports.values()
+    assert recorded.status == "failed"
+    assert recorded.totals == (2, 2, 0), "the batch before stays enrolled and counted"
+
+
+async def test_a_failed_write_waits_for_the_reader_before_returning() -> None:
+    """The caller closes the file once the import returns: no thread may still be in it."""
+
+    class BreaksOnFirstBatch(FakeEnrolmentRows):
+        async def insert_many(self, *args: Any, **kwargs: Any) -> set[str]:
+            write_failed.set()
+            raise ConnectionError("database went away")
+
+    write_failed = threading.Event()
+    pulled: list[int] = []
+
+    def rows() -> Iterable[Row | RowError]:
+        for i in range(4):
+            if i == 3:
+                write_failed.wait(30)  # the reader is still in batch 2 when the write fails
+            pulled.append(i)
+            yield person_row(i)
+
+    db = FakeDatabase()
+    db.enrolment_rows = BreaksOnFirstBatch(db)
+    with pytest.raises(ConnectionError):
+        await run_import(db, rows(), batch_size=2)
+    assert pulled == [0, 1, 2, 3]
+    [recorded] = db.imports.values()
+    assert recorded.status == "failed"
 
 
 async def test_an_unknown_cohort_in_a_row_is_that_rows_error() -> None:

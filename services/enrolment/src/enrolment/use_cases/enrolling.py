@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from onboarding_contracts import EnrolmentActivated, EnrolmentCreated, Envelope, Origin
-from onboarding_contracts.events import EnrolmentActivatedData, EnrolmentCreatedData, LinkPolicy
+from onboarding_contracts.events import EnrolmentActivatedData, LinkPolicy
+from onboarding_contracts.serialised import SerialisedEvent, serialised
 from onboarding_kit.clock import Clock
 from onboarding_kit.ids import IdFactory
 from onboarding_kit.uow import UnitOfWork
@@ -88,29 +89,32 @@ async def enrol_people(
     return inserted
 
 
-def _events_of(origin: Origin, target: Target, enrolment: NewEnrolment) -> list[Envelope]:
+def _events_of(
+    origin: Origin, target: Target, enrolment: NewEnrolment
+) -> list[Envelope | SerialisedEvent]:
     """EnrolmentCreated for everyone; EnrolmentActivated too for someone who already has an
     account in the tenant (they are not invited again)."""
     p = enrolment.person
-    # The person was validated by the domain: building the payload without validating it
-    # again keeps a 100,000-row import fast.
-    created = EnrolmentCreated.new(
+    # The person was validated by the domain: the event is written straight to its JSON,
+    # with no model built and validated again, which keeps a 100,000-row import fast.
+    created = serialised(
+        EnrolmentCreated,
         origin,
-        EnrolmentCreatedData.model_construct(
-            enrolment_id=enrolment.id,
-            course=target.course,
-            course_title=target.course_title,
-            import_id=target.import_id,
-            invite=enrolment.invite,
-            link_policy=target.link_policy,
+        {
+            "enrolment_id": enrolment.id,
+            "course": target.course,
+            "course_title": target.course_title,
+            "import_id": target.import_id,
+            "invite": enrolment.invite,
+            "link_policy": target.link_policy,
             # email, name, external_id, role, cohort, phone, channel, locale
             **{name: getattr(p, name) for name in EVENT_FIELDS},
-        ),
+        },
     )
     if enrolment.account_id is None:
         return [created]
     activated = EnrolmentActivated.new(
-        origin.then(created),
+        Origin(origin.source, origin.tenant_id, origin.correlation_id, created.id),
         EnrolmentActivatedData.from_fields(
             p, enrolment_id=enrolment.id, account_id=enrolment.account_id, course=target.course
         ),

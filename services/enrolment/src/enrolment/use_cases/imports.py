@@ -1,8 +1,8 @@
 """Importing people from a CSV (or a manual batch): every good row enrolled, every bad one
 reported with its line and reason."""
 
-import itertools
 from collections.abc import AsyncGenerator, Iterable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from onboarding_contracts import Origin
@@ -20,6 +20,7 @@ from enrolment.store.imports import ImportSummary
 from enrolment.use_cases.caller import Caller
 from enrolment.use_cases.courses import require_course
 from enrolment.use_cases.enrolling import Target, enrol_people
+from enrolment.use_cases.read_ahead import batches_read_ahead
 
 # Rows per transaction: each batch commits with its events, so a large file neither holds
 # one huge transaction nor pays a commit per row.
@@ -69,10 +70,11 @@ async def import_people(
         new_id,
     )
     try:
-        iterator = iter(rows)
-        while batch := list(itertools.islice(iterator, batch_size)):
-            async with uow() as tx:
-                await run.enrol_batch(tx, batch)
+        # Batch k+1 is parsed and validated while batch k is written.
+        async with aclosing(batches_read_ahead(rows, batch_size)) as batches:
+            async for batch in batches:
+                async with uow() as tx:
+                    await run.enrol_batch(tx, batch)
     except BaseException:
         # The batches already committed stay enrolled (and are reported by GET); the import
         # is marked failed rather than left processing forever.
