@@ -17,7 +17,7 @@ from bench.data import people_csv
 from bench.infra import Stack, count_mail, ensure_course, wait_until
 from bench.outbox import claim_plan, outbox_waiting
 from bench.procstat import ps_snapshot, sampled
-from bench.report import Measurement, Report, at_least
+from bench.report import Measurement, Report
 from bench.settings import BenchSettings
 
 PLAN_AFTER_S = 10  # when to look at the relays' claim plans
@@ -104,7 +104,7 @@ async def run(stack: Stack, settings: BenchSettings, report: Report) -> float:
             "end to end: import → emails in the sink",
             people_per_s,
             "people/s",
-            at_least(1_500),
+            None,  # its targets are ratios: to the naive way and to the raw limits (bench.run)
             note,
         ),
         Measurement(

@@ -57,7 +57,7 @@ async def run(stack: Stack, tries: int, report: Report) -> None:
     )
     report.add(
         Measurement("latency: enrolment → email, p50", p50, "ms", note=note),
-        Measurement("latency: enrolment → email, p99", p99, "ms", at_most(250, " ms"), note=note),
+        Measurement("latency: enrolment → email, p99", p99, "ms", at_most(100, " ms"), note=note),
     )
     report.details["latency_ms"] = [round(s, 1) for s in samples]
 

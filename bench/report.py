@@ -13,12 +13,16 @@ class Target:
     met: Callable[[float], bool]
 
 
+def _shown(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:g}"
+
+
 def at_least(value: float, unit: str = "") -> Target:
-    return Target(f"≥ {value:,.0f}{unit}", lambda measured: measured >= value)
+    return Target(f"≥ {_shown(value)}{unit}", lambda measured: measured >= value)
 
 
 def at_most(value: float, unit: str = "") -> Target:
-    return Target(f"≤ {value:,.0f}{unit}", lambda measured: measured <= value)
+    return Target(f"≤ {_shown(value)}{unit}", lambda measured: measured <= value)
 
 
 @dataclass(frozen=True)
