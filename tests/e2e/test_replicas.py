@@ -2,33 +2,19 @@
 a share of an import's events, and when one notification process is stopped (SIGTERM) in
 the middle, the other takes its partitions over and every person still gets one email."""
 
-import secrets
 import signal
-import subprocess
 from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from onboarding_devtools.devstack import (
-    SERVICES,
     StackConfig,
     replica_name,
-    start_processes,
-    stop_processes,
-    wait_ready,
 )
 from onboarding_devtools.replicas import events_consumed, group_assignment
 from onboarding_devtools.testing import eventually
 from onboarding_devtools.testing.mail import read_email, recipients
-from onboarding_devtools.testing.stack import (
-    TEST_RATE_LIMITS,
-    TEST_SCHEDULES,
-    RunningStack,
-    free_ports,
-)
-from onboarding_kit.sealing import new_key
+from onboarding_devtools.testing.stack import RunningStack, running_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -37,52 +23,19 @@ PEOPLE = 400
 REPLICAS = 2
 
 
-@dataclass(frozen=True)
-class ReplicatedStack:
-    running: RunningStack
-    processes: dict[str, subprocess.Popen[bytes]]
-
-
 @pytest.fixture
-async def replicated(
-    new_database, kafka: str, topic_prefix: str, tmp_path: Path
-) -> AsyncIterator[ReplicatedStack]:
-    names = [
-        *SERVICES,
-        *(replica_name(s, n) for s in ("invitation", "notification") for n in (2,)),
-    ]
-    *ports, smtp_port, sms_port = free_ports(len(names) + 2)
-    config = StackConfig(
-        run_dir=tmp_path,
-        database_urls={service: await new_database() for service in SERVICES},
-        kafka_bootstrap_servers=kafka,
-        invitation_link_key=new_key(),
-        internal_api_token=secrets.token_urlsafe(24),
-        ports=dict(zip(names, ports, strict=True)),
-        smtp_port=smtp_port,
-        sms_port=sms_port,
-        topic_prefix=topic_prefix,
-        extra_env=TEST_RATE_LIMITS | TEST_SCHEDULES,
-        replicas=REPLICAS,
-    )
-    processes = start_processes(config)
-    try:
-        await wait_ready(config, processes, timeout_s=90)
-        yield ReplicatedStack(RunningStack(config), processes)
-    finally:
-        stop_processes(processes)
-
-
-@pytest.fixture
-def stack(replicated: ReplicatedStack) -> RunningStack:
-    """The `add_tenant` fixture's stack: this one."""
-    return replicated.running
+async def stack(new_database, kafka: str, topic_prefix: str, tmp_path: Path):
+    """A stack with two processes each of invitation and notification (also the
+    `add_tenant` fixture's stack)."""
+    async with running_stack(
+        new_database, kafka, topic_prefix, tmp_path, replicas=REPLICAS
+    ) as running:
+        yield running
 
 
 async def test_replicas_share_the_work_and_one_takes_over_from_a_stopped_one(
-    replicated: ReplicatedStack, add_tenant
+    stack: RunningStack, add_tenant
 ) -> None:
-    stack = replicated.running
     config = stack.config
     await add_tenant("replicas", TENANT_KEY)
     for service in ("invitation", "notification"):  # each replica holds partitions
@@ -105,7 +58,7 @@ async def test_replicas_share_the_work_and_one_takes_over_from_a_stopped_one(
         lambda: _all_consumed(config, ("notification", replica_name("notification", 2))),
         timeout_s=60,
     )
-    stopping = replicated.processes[replica_name("notification", 2)]
+    stopping = stack.processes[replica_name("notification", 2)]
     stopping.send_signal(signal.SIGTERM)
     # uvicorn ends by the signal it was sent, once its shutdown is complete.
     assert stopping.wait(timeout=30) in (0, -signal.SIGTERM)

@@ -9,8 +9,9 @@ import json
 import re
 import secrets
 import socket
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Literal
@@ -19,8 +20,10 @@ import httpx
 from onboarding_kit.sealing import new_key
 
 from onboarding_devtools.devstack import (
+    REPLICATED,
     SERVICES,
     StackConfig,
+    replica_name,
     start_processes,
     stop_processes,
     wait_ready,
@@ -46,6 +49,7 @@ MailKind = Literal["invitation", "welcome"]
 @dataclass(frozen=True)
 class RunningStack:
     config: StackConfig
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
         return self.config.url(service)
@@ -133,25 +137,29 @@ async def running_stack(
     topic_prefix: str,
     run_dir: Path,
     extra_env: Mapping[str, str] | None = None,
+    replicas: int = 1,
 ) -> AsyncIterator[RunningStack]:
-    """The stack, started in `run_dir`; `extra_env` adds to every service's environment."""
-    ports = free_ports(len(SERVICES) + 2)
+    """The stack, started in `run_dir` (with `replicas` processes of each service in
+    REPLICATED); `extra_env` adds to every service's environment."""
+    names = [*SERVICES, *(replica_name(s, n) for s in REPLICATED for n in range(2, replicas + 1))]
+    ports = free_ports(len(names) + 2)
     config = StackConfig(
         run_dir=run_dir,
         database_urls={service: await new_database() for service in SERVICES},
         kafka_bootstrap_servers=kafka,
         invitation_link_key=new_key(),
         internal_api_token=secrets.token_urlsafe(24),
-        ports=dict(zip(SERVICES, ports, strict=False)),
+        ports=dict(zip(names, ports, strict=False)),
         smtp_port=ports[-2],
         sms_port=ports[-1],
         topic_prefix=topic_prefix,
         # Tests drive the public pages from one address far faster than a person would.
         extra_env=TEST_RATE_LIMITS | TEST_SCHEDULES | dict(extra_env or {}),
+        replicas=replicas,
     )
     processes = start_processes(config)
     try:
         await wait_ready(config, processes, timeout_s=90)
-        yield RunningStack(config)
+        yield RunningStack(config, processes)
     finally:
         stop_processes(processes)
