@@ -2,14 +2,15 @@
 is drawn, and the font objects written at the end, when the glyphs used are known.
 
 A TrueType font (DejaVu Sans) is embedded as a Type0/CIDFontType2 font with Identity-H:
-text is shown as 2-byte glyph ids, and the font program is subset to the glyphs used
-(keeping their ids). Without it, PDF's core Helvetica with WinAnsiEncoding."""
+text is shown as 2-byte glyph ids, widths and the text of the glyphs used are written at
+the end, and the font program is embedded whole. Without it, PDF's core Helvetica with
+WinAnsiEncoding."""
 
-import io
+import zlib
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 
-from fontTools import subset
 from fontTools.ttLib import TTFont
 from fpdf.fonts import CORE_FONTS_CHARWIDTHS
 
@@ -61,7 +62,7 @@ class TrueTypeFont:
 
     def write(self, pdf: PdfFile, number: int) -> None:
         cid, descriptor, program, to_unicode = (pdf.reserve() for _ in range(4))
-        base = f"AAAAAA+{self._name}"
+        base = self._name
         pdf.write(
             number,
             f"<< /Type /Font /Subtype /Type0 /BaseFont /{base} /Encoding /Identity-H "
@@ -82,25 +83,21 @@ class TrueTypeFont:
             f"/ItalicAngle 0 /Ascent {self._ascent} /Descent {self._descent} "
             f"/CapHeight {self._ascent} /StemV 80 /FontFile2 {program} 0 R >>",
         )
-        data = self._subset([gid for gid, _ in used])
-        pdf.write_stream(program, f"/Length1 {len(data)}", data)
+        length, compressed = _font_program(self._path)
+        pdf.write_stream(
+            program, f"/Length1 {length} /Filter /FlateDecode", compressed, compress=False
+        )
         pdf.write_stream(to_unicode, "", _to_unicode_cmap(used))
 
-    def _subset(self, glyph_ids: list[int]) -> bytes:
-        options = subset.Options()
-        options.retain_gids = True
-        options.notdef_outline = True
-        options.name_IDs = ["*"]
-        # Tables a PDF viewer never reads (FFTM among them, which fontTools would otherwise
-        # warn it cannot subset, on every report).
-        options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "FFTM"]
-        font = TTFont(self._path)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(gids=[0, *glyph_ids])
-        subsetter.subset(font)
-        out = io.BytesIO()
-        font.save(out)
-        return out.getvalue()
+
+@cache
+def _font_program(path: Path) -> tuple[int, bytes]:
+    """The whole font file (its length, and its bytes Flate-compressed), read and compressed
+    once per process. Embedded whole rather than subset per report: subsetting holds the
+    GIL for tens of milliseconds at a time (slower under load), which would stall the event
+    loop the report is rendered beside; the whole font adds ~0.4 MiB to a report."""
+    data = path.read_bytes()
+    return len(data), zlib.compress(data, 6)
 
 
 def _to_unicode_cmap(used: list[tuple[int, tuple[str, int]]]) -> bytes:
