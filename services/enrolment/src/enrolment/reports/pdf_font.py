@@ -7,6 +7,7 @@ the end, and the font program is embedded whole. Without it, PDF's core Helvetic
 WinAnsiEncoding."""
 
 import zlib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Protocol
@@ -35,14 +36,12 @@ class TrueTypeFont:
     def __init__(self, path: Path, name: str) -> None:
         self._path = path
         self._name = name
-        font = TTFont(path, lazy=True)
-        self._cmap: dict[int, str] = font.getBestCmap()
-        self._glyph_ids = {glyph: gid for gid, glyph in enumerate(font.getGlyphOrder())}
-        scale = 1000 / font["head"].unitsPerEm
-        self._advance = {g: round(w * scale) for g, (w, _) in font["hmtx"].metrics.items()}
-        head, hhea = font["head"], font["hhea"]
-        self._bbox = [round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)]
-        self._ascent, self._descent = round(hhea.ascent * scale), round(hhea.descent * scale)
+        metrics = _metrics_of(path)
+        self._cmap = metrics.cmap
+        self._glyph_ids = metrics.glyph_ids
+        self._advance = metrics.advance
+        self._bbox = metrics.bbox
+        self._ascent, self._descent = metrics.ascent, metrics.descent
         self._glyphs: dict[str, tuple[int, int]] = {}  # char: (glyph id, width)
         self._used: dict[int, tuple[str, int]] = {}  # glyph id: (char, width)
 
@@ -88,6 +87,34 @@ class TrueTypeFont:
             program, f"/Length1 {length} /Filter /FlateDecode", compressed, compress=False
         )
         pdf.write_stream(to_unicode, "", _to_unicode_cmap(used))
+
+
+@dataclass(frozen=True)
+class _Metrics:
+    """What text is measured and encoded with, in thousandths of the font size."""
+
+    cmap: dict[int, str]  # code point: glyph name
+    glyph_ids: dict[str, int]
+    advance: dict[str, int]  # glyph name: width
+    bbox: list[int]
+    ascent: int
+    descent: int
+
+
+@cache
+def _metrics_of(path: Path) -> _Metrics:
+    """The font's metrics, read once per process (not again for every report)."""
+    font = TTFont(path, lazy=True)
+    scale = 1000 / font["head"].unitsPerEm
+    head, hhea = font["head"], font["hhea"]
+    return _Metrics(
+        cmap=font.getBestCmap(),
+        glyph_ids={glyph: gid for gid, glyph in enumerate(font.getGlyphOrder())},
+        advance={g: round(w * scale) for g, (w, _) in font["hmtx"].metrics.items()},
+        bbox=[round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)],
+        ascent=round(hhea.ascent * scale),
+        descent=round(hhea.descent * scale),
+    )
 
 
 @cache
