@@ -1,7 +1,8 @@
 """The sender (`Dispatcher`) over a real PostgreSQL, with channels of the test's own: a
 crash re-sends at most the messages in flight, a database that cannot record re-sends
 nothing, a tenant's big queue does not hold back another's message, temporary failures
-are retried and given up in time, and a server that asks to slow down gets fewer slots."""
+are retried and given up in time, a server that asks to slow down gets fewer slots, and
+tries that end close together are recorded together while a lone one is recorded at once."""
 
 import asyncio
 import itertools
@@ -41,10 +42,13 @@ class Mailbox:
     hang: asyncio.Event | None = None  # set: every send after handing over waits on it
     defer_first: int = 0  # the first N sends are deferred
     slow_down: bool = False
+    takes_s: float = 0.0  # the Nth send takes N times this long
     sends: int = 0
 
     async def send(self, message: OutgoingEmail) -> None:
         self.sends += 1
+        if self.takes_s:
+            await asyncio.sleep(self.sends * self.takes_s)
         if self.sends <= self.defer_first:
             raise DeliveryDeferred("451 try again later", slow_down=self.slow_down)
         self.handed.append(message.recipient)
@@ -71,6 +75,7 @@ def sender(
     lease_s: float = 30,
     retries: RetryPolicy | None = None,
     uow: UnitOfWork[NotificationTransaction] | None = None,
+    record_gather_s: float = 0.05,
 ) -> Dispatcher:
     return Dispatcher(
         uow=uow or UnitOfWork(lambda: pool, NotificationTransaction),
@@ -86,7 +91,12 @@ def sender(
         retries=retries or RetryPolicy(base_s=0.05, cap_s=0.2),
         clock=lambda: datetime.now(UTC),
         wakeup=Wakeup(database, MESSAGES_QUEUED),
-        config=SenderConfig(concurrency=concurrency, lease_s=lease_s, poll_interval_s=0.05),
+        config=SenderConfig(
+            concurrency=concurrency,
+            lease_s=lease_s,
+            poll_interval_s=0.05,
+            record_gather_s=record_gather_s,
+        ),
     )
 
 
@@ -239,3 +249,38 @@ async def test_a_server_asking_to_slow_down_gets_fewer_slots_and_everything_stil
         assert dispatcher.pacing.channel_pace("email") <= 0.5
         await eventually(lambda: _all_sent(pool, 10), timeout_s=20)
     assert sorted(mailbox.handed) == sorted(f"p{n}@example.org" for n in range(10))
+
+
+async def _recording_transactions(pool: asyncpg.Pool) -> int:
+    """How many transactions recorded the messages sent (each row keeps its writer's id)."""
+    return int(await pool.fetchval("SELECT count(DISTINCT xmin::text) FROM messages"))
+
+
+async def test_tries_ending_close_together_are_recorded_in_one_transaction(
+    pool, database, invitations
+) -> None:
+    await queue(pool, invitations, *people(invitations, 8))
+    mailbox = Mailbox(takes_s=0.02)  # the eight end one by one over 160 ms
+    gathering = sender(pool, database, mailbox, invitations, concurrency=8, record_gather_s=1)
+    async with working(gathering):
+        await eventually(lambda: _all_sent(pool, 8), timeout_s=10)
+    assert await _recording_transactions(pool) == 1, "the eight recorded together"
+
+    await pool.execute("DELETE FROM messages")
+    await queue(pool, invitations, *people(invitations, 8, tag="q"))
+    mailbox = Mailbox(takes_s=0.02)
+    at_once = sender(pool, database, mailbox, invitations, concurrency=8, record_gather_s=0)
+    async with working(at_once):
+        await eventually(lambda: _all_sent(pool, 8), timeout_s=10)
+    assert await _recording_transactions(pool) >= 4, "without gathering, each as it ends"
+
+
+async def test_a_lone_try_is_recorded_without_waiting_to_gather(
+    pool, database, invitations
+) -> None:
+    await queue(pool, invitations, *people(invitations, 1))
+    lone = sender(pool, database, Mailbox(), invitations, record_gather_s=30)
+    async with working(lone):
+        assert await eventually(lambda: _all_sent(pool, 1), timeout_s=5), (
+            "recorded once nothing else was being tried, not after the 30 s gathering"
+        )

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 CHANNELS = ("email", "sms")
 RECORD_RETRY_MAX_S = 5.0
 RECORD_BATCH = 200  # outcomes recorded in one transaction at most
+RECORD_GATHER_STEP_S = 0.005  # how often a gathering recorder looks for more ended tries
 
 
 @dataclass
@@ -82,6 +83,10 @@ class SenderConfig:
     concurrency: int = 64  # messages in flight per channel
     lease_s: float = 60.0  # longer than any one try can take
     poll_interval_s: float = 0.5  # how often the queue is looked at without a wake-up
+    # How long the outcomes that ended wait for others still being tried, to be recorded
+    # with them: one transaction, one relay batch and one batch at each consumer of the
+    # events for many messages. Never longer than the tries still going take.
+    record_gather_s: float = 0.05
 
 
 @dataclass
@@ -206,13 +211,28 @@ class Dispatcher:
         """Record the tries that ended, those ended together in one transaction, each
         until the database takes it; then their slots are free."""
         while True:
-            batch = [await self._ended.get()]
-            while len(batch) < RECORD_BATCH and not self._ended.empty():
-                batch.append(self._ended.get_nowait())
+            batch = await self._ended_together()
             await self._record(batch)
             for ended in batch:
                 ended.recorded.set_result(None)
             self.wakeup.set()  # slots are free
+
+    async def _ended_together(self) -> list[_Ended]:
+        """The next tries that ended: the first, and those ending after it within
+        `record_gather_s` while tries are still going (a try alone at idle is recorded at
+        once)."""
+        batch = [await self._ended.get()]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.record_gather_s
+        while True:
+            while len(batch) < RECORD_BATCH and not self._ended.empty():
+                batch.append(self._ended.get_nowait())
+            # A try's task stays in flight until its outcome is recorded.
+            still_trying = sum(len(tasks) for tasks in self.in_flight.values()) - len(batch)
+            left = deadline - loop.time()
+            if len(batch) >= RECORD_BATCH or still_trying <= 0 or left <= 0:
+                return batch
+            await asyncio.sleep(min(left, RECORD_GATHER_STEP_S))
 
     async def _record(self, batch: list[_Ended]) -> None:
         pause = 0.2
