@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Protocol
 
 from fontTools.ttLib import TTFont
-from fpdf.fonts import CORE_FONTS_CHARWIDTHS
 
 from enrolment.reports.pdf_objects import PdfFile, pdf_string
 
@@ -149,6 +148,9 @@ class CoreFont:
     """A PDF core font (Helvetica), Latin-1 text in WinAnsiEncoding."""
 
     def __init__(self, name: str, metrics: str) -> None:
+        # Imported here: fpdf2 takes ~2 s to import, for a table only this fallback reads.
+        from fpdf.fonts import CORE_FONTS_CHARWIDTHS
+
         self._name = name
         self._widths: dict[str, int] = CORE_FONTS_CHARWIDTHS[metrics]
 
