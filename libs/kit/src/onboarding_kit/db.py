@@ -36,14 +36,6 @@ async def create_pool(dsn: str, *, size: int = 10) -> asyncpg.Pool:
         max_size=size,
         command_timeout=60,
         connection_class=PooledConnection,
-        # Each statement planned for its own parameters and the tables as they are now. A
-        # generic plan is made once per connection after a few runs and then kept: made
-        # while a new service's tables hold a page or two, it scans them whole (measured: an
-        # enrolment's `notification_id = ANY($1)` lookup at 5-8 ms by a sequential scan
-        # after a 10,000-person import, where its primary key answers in well under one),
-        # until an ANALYZE happens to invalidate it. Planning the batched statements again
-        # costs far less than one such scan.
-        server_settings={"plan_cache_mode": "force_custom_plan"},
     )
     assert pool is not None
     return pool

@@ -29,14 +29,14 @@ async def effects(pool) -> list[str]:
 
 
 async def start_consumer(
-    pool, producer, topics, kafka, **options
+    pool, producer, topics, kafka, handler=record_effect, **options
 ) -> tuple[KafkaBroker, EventConsumer]:
     consumer = EventConsumer(
         name=options.pop("name", "test-consumer"),
         pool=pool,
         producer=producer,
         topics=topics,
-        subscriptions=Subscriptions(Transaction, {"onboarding.enrolment.created": record_effect}),
+        subscriptions=Subscriptions(Transaction, {"onboarding.enrolment.created": handler}),
         **options,
     )
     broker = KafkaBroker(kafka)
@@ -117,3 +117,28 @@ async def test_the_same_event_twice_in_one_batch_is_applied_once(
         await broker.stop()
     assert await effects(pool) == [event.id]
     assert (consumer.stats.applied, consumer.stats.duplicates) == (1, 1)
+
+
+async def test_handlers_statements_are_planned_for_each_batch(
+    pool, producer, topics, kafka
+) -> None:
+    """Not by a plan kept from when the tables were small (see `_apply_in_one_transaction`)."""
+
+    async def record_plan_cache_mode(tx: Transaction, event) -> None:
+        await tx.conn.execute(
+            "INSERT INTO effects (event_id) SELECT current_setting('plan_cache_mode')"
+        )
+
+    event = enrolment_created("planned")
+    await producer.send_and_wait(topics.name(Topic.ENROLMENT), event.to_json(), key=b"planned")
+    broker, consumer = await start_consumer(
+        pool, producer, topics, kafka, handler=record_plan_cache_mode
+    )
+    try:
+        await eventually(lambda: consumer.stats.applied >= 1, timeout_s=60)
+    finally:
+        await broker.stop()
+    assert await effects(pool) == ["force_custom_plan"]
+    assert await pool.fetchval("SELECT current_setting('plan_cache_mode')") == "auto", (
+        "for the consumer's transactions only"
+    )
